@@ -1,0 +1,201 @@
+"""The on-disk cache: assets by sha256 and one current snapshot, switched atomically.
+
+Layout of the cache directory::
+
+    assets/<sha256>        verified files, named by their hash (a poster used twice is stored once)
+    staging/<sha256>.part  downloads in progress; never read by the screen
+    current.json           the current snapshot: manifest + ETag, replaced with one os.replace()
+    lock                   flock held by whoever is syncing
+
+The order of writes is what makes a crash harmless: an asset reaches ``assets/`` only after its
+size and hash were checked and it was fsync'ed; ``current.json`` is replaced only after every asset
+it references is in ``assets/``. A crash at any instant leaves the previous ``current.json`` and
+every file it references intact.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import logging
+import os
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from content_cache.wire import AssetRef, ItemBase, Manifest, ManifestError, parse_manifest
+
+log = logging.getLogger("content_cache.store")
+
+SNAPSHOT_FILE = "current.json"
+
+
+class AssetError(ValueError):
+    """Downloaded bytes do not match the asset reference."""
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A complete, verified manifest and where its files are on disk."""
+
+    manifest: Manifest
+    etag: str | None
+    assets_dir: Path
+
+    def asset_path(self, ref: AssetRef) -> Path:
+        """Local path of an asset; the file exists unless something outside us removed it."""
+        return self.assets_dir / ref.sha256
+
+    def is_available(self, item: ItemBase) -> bool:
+        """True if every file the item needs is on disk with the right size."""
+        for ref in item.assets():
+            try:
+                if self.asset_path(ref).stat().st_size != ref.size:
+                    return False
+            except OSError:
+                return False
+        return True
+
+
+class CacheStore:
+    """The cache directory of one screen.
+
+    Args:
+        root: the cache directory; created if missing.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        self.assets_dir = self.root / "assets"
+        self.staging_dir = self.root / "staging"
+        for folder in (self.root, self.assets_dir, self.staging_dir):
+            folder.mkdir(parents=True, exist_ok=True)
+
+    # -- reading -------------------------------------------------------------------------
+
+    def current(self) -> Snapshot | None:
+        """The current snapshot, or None if there is none (or it cannot be read)."""
+        path = self.root / SNAPSHOT_FILE
+        try:
+            raw = json.loads(path.read_bytes())
+            manifest = parse_manifest(raw["manifest"])
+            etag = raw.get("etag")
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError, KeyError, TypeError, ManifestError) as exc:
+            log.error("cached snapshot unreadable, ignoring it: %s", str(exc)[:200])
+            return None
+        return Snapshot(manifest, etag if isinstance(etag, str) else None, self.assets_dir)
+
+    def has_asset(self, ref: AssetRef) -> bool:
+        """True if the asset is in the store with the expected size."""
+        try:
+            return (self.assets_dir / ref.sha256).stat().st_size == ref.size
+        except OSError:
+            return False
+
+    # -- writing -------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def sync_lock(self) -> Iterator[None]:
+        """Hold the cache's sync lock (blocks while another process syncs)."""
+        with open(self.root / "lock", "a+b") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def add_asset(self, ref: AssetRef, chunks: Iterator[bytes]) -> int:
+        """Write an asset from a stream of chunks, verify it and move it into the store.
+
+        Returns:
+            the number of bytes written.
+
+        Raises:
+            AssetError: size or sha256 do not match ``ref`` (nothing is stored).
+            OSError: the disk failed (for example it is full); nothing is stored.
+        """
+        part = self.staging_dir / f"{ref.sha256}.part"
+        digest = hashlib.sha256()
+        written = 0
+        try:
+            with open(part, "wb") as out:
+                for chunk in chunks:
+                    written += len(chunk)
+                    if written > ref.size:
+                        raise AssetError(f"asset {ref.sha256[:12]} is larger than {ref.size} bytes")
+                    digest.update(chunk)
+                    out.write(chunk)
+                _flush(out)
+            if written != ref.size:
+                raise AssetError(f"asset {ref.sha256[:12]}: got {written} of {ref.size} bytes")
+            if digest.hexdigest() != ref.sha256:
+                raise AssetError(f"asset {ref.sha256[:12]}: sha256 does not match")
+            os.replace(part, self.assets_dir / ref.sha256)
+        except BaseException:
+            part.unlink(missing_ok=True)
+            raise
+        _fsync_dir(self.assets_dir)
+        return written
+
+    def commit(self, manifest: Manifest, etag: str | None) -> Snapshot:
+        """Make ``manifest`` the current snapshot with one atomic replace.
+
+        Raises:
+            AssetError: an asset the manifest needs is not in the store.
+        """
+        missing = [ref.sha256[:12] for ref in manifest.assets().values() if not self.has_asset(ref)]
+        if missing:
+            raise AssetError(f"cannot commit revision {manifest.revision}: missing {missing[:3]}")
+        body = json.dumps({"etag": etag, "manifest": manifest.model_dump(mode="json")})
+        _atomic_write(self.root / SNAPSHOT_FILE, body.encode())
+        return Snapshot(manifest, etag, self.assets_dir)
+
+    def collect_garbage(self) -> int:
+        """Remove assets and staging files that the current snapshot does not use.
+
+        Returns:
+            the number of files removed.
+        """
+        snapshot = self.current()
+        keep = set(snapshot.manifest.assets()) if snapshot else set()
+        removed = 0
+        for folder in (self.assets_dir, self.staging_dir):
+            for path in folder.iterdir():
+                if path.name not in keep:
+                    with contextlib.suppress(FileNotFoundError):
+                        path.unlink()
+                        removed += 1
+        return removed
+
+
+def _flush(handle: BinaryIO) -> None:
+    handle.flush()
+    os.fsync(handle.fileno())
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that readers see the old or the new file, never a mix."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+            _flush(out)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    _fsync_dir(path.parent)

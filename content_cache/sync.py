@@ -1,0 +1,230 @@
+"""The sync engine: fetch a screen's manifest and its assets into the cache, without Qt.
+
+``SyncEngine.sync_once`` does one conditional GET of the manifest and, when it changed, downloads
+only the assets the store does not have, verifies them and commits the new snapshot atomically.
+``SyncLoop`` repeats that forever with a poll interval (with jitter) and capped exponential
+backoff after failures; ``wake()`` makes it sync at once.
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Literal
+from urllib.parse import quote
+
+import requests
+
+from content_cache.store import AssetError, CacheStore, Snapshot
+from content_cache.wire import AssetRef, ManifestError, parse_manifest
+
+log = logging.getLogger("content_cache.sync")
+
+CHUNK_BYTES = 256 * 1024
+USER_AGENT = "party-kiosk-screen/0.1"
+
+
+class SyncError(Exception):
+    """One sync failed; the message is one line for the log. The old snapshot stays current."""
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    """What one sync did.
+
+    Attributes:
+        status: "updated" (a new snapshot is current), "unchanged" (304 or same revision),
+            or "failed" (the old snapshot stays; ``message`` says why).
+        snapshot: the current snapshot after the sync (may be None if there never was one).
+        message: one line for the log.
+        downloaded_bytes: asset bytes downloaded in this sync.
+        retry_in: for SyncLoop results, seconds until the next attempt.
+    """
+
+    status: Literal["updated", "unchanged", "failed"]
+    snapshot: Snapshot | None
+    message: str = ""
+    downloaded_bytes: int = 0
+    retry_in: float = 0.0
+
+
+class SyncEngine:
+    """Syncs one screen's content from one server into one cache.
+
+    Args:
+        store: the cache to fill.
+        server_url: base URL of the content server, e.g. ``http://10.0.0.5:8080``.
+        screen_id: this screen's id.
+        session: an HTTP session (one is made if not given).
+        timeout: (connect, read) timeouts in seconds.
+    """
+
+    def __init__(
+        self,
+        store: CacheStore,
+        server_url: str,
+        screen_id: str,
+        session: requests.Session | None = None,
+        timeout: tuple[float, float] = (5.0, 30.0),
+    ) -> None:
+        self.store = store
+        self.server_url = server_url.rstrip("/")
+        self.screen_id = screen_id
+        self.session = session or requests.Session()
+        self.session.headers.setdefault("User-Agent", USER_AGENT)
+        self.timeout = timeout
+
+    def sync_once(self) -> SyncResult:
+        """Run one sync. Never raises for network, server, data or disk faults."""
+        with self.store.sync_lock():
+            try:
+                return self._sync()
+            except SyncError as exc:
+                return SyncResult("failed", self.store.current(), str(exc))
+
+    def _sync(self) -> SyncResult:
+        current = self.store.current()
+        response = self._get_manifest(current.etag if current else None)
+        if response.status_code == 304 and current is not None:
+            return SyncResult("unchanged", current, "manifest not modified")
+        try:
+            manifest = parse_manifest(response.content)
+        except ManifestError as exc:
+            raise SyncError(str(exc)) from None
+        if manifest.screen_id != self.screen_id:
+            raise SyncError(
+                f"manifest is for screen {manifest.screen_id!r}, not {self.screen_id!r}"
+            )
+        etag = response.headers.get("ETag")
+        if current is not None and manifest == current.manifest:
+            return SyncResult("unchanged", current, f"revision {manifest.revision} unchanged")
+        if current is not None and manifest.revision < current.manifest.revision:
+            log.warning(
+                "server revision went back from %d to %d; following the server",
+                current.manifest.revision,
+                manifest.revision,
+            )
+        downloaded = sum(
+            self._download(ref)
+            for ref in manifest.assets().values()
+            if not self.store.has_asset(ref)
+        )
+        try:
+            snapshot = self.store.commit(manifest, etag)
+        except (AssetError, OSError) as exc:
+            raise SyncError(f"could not switch to revision {manifest.revision}: {exc}") from None
+        removed = self.store.collect_garbage()
+        return SyncResult(
+            "updated",
+            snapshot,
+            f"revision {manifest.revision}: {len(manifest.items)} items, "
+            f"{downloaded} bytes downloaded, {removed} unused files removed",
+            downloaded_bytes=downloaded,
+        )
+
+    def _get_manifest(self, etag: str | None) -> requests.Response:
+        url = f"{self.server_url}/api/screens/{quote(self.screen_id, safe='')}/manifest"
+        headers = {"If-None-Match": etag} if etag else {}
+        try:
+            response = self.session.get(url, headers=headers, timeout=self.timeout)
+        except requests.RequestException as exc:
+            raise SyncError(f"server unreachable: {_describe(exc)}") from None
+        if response.status_code not in (200, 304):
+            raise SyncError(f"manifest request answered HTTP {response.status_code}")
+        return response
+
+    def _download(self, ref: AssetRef) -> int:
+        url = f"{self.server_url}/assets/{ref.sha256}"
+        try:
+            with self.session.get(url, stream=True, timeout=self.timeout) as response:
+                if response.status_code != 200:
+                    raise SyncError(f"asset {ref.sha256[:12]} answered HTTP {response.status_code}")
+                return self.store.add_asset(ref, _chunks(response))
+        except AssetError as exc:
+            raise SyncError(f"rejected {exc}") from None
+        except requests.RequestException as exc:
+            raise SyncError(f"download of {ref.sha256[:12]} failed: {_describe(exc)}") from None
+        except OSError as exc:
+            if exc.errno == errno.ENOSPC:
+                raise SyncError(f"disk full while storing {ref.sha256[:12]}") from None
+            raise SyncError(f"cannot store {ref.sha256[:12]}: {exc}") from None
+
+
+def _chunks(response: requests.Response) -> Iterator[bytes]:
+    yield from response.iter_content(CHUNK_BYTES)
+
+
+def _describe(exc: requests.RequestException) -> str:
+    if isinstance(exc, requests.ConnectionError):
+        return "connection refused or lost"
+    if isinstance(exc, requests.Timeout):
+        return "timed out"
+    return type(exc).__name__
+
+
+class SyncLoop:
+    """Runs ``engine.sync_once`` forever: poll with jitter, back off after failures.
+
+    Args:
+        engine: the engine to run.
+        poll_seconds: pause after a successful sync.
+        max_backoff: cap of the exponential backoff after failures.
+        jitter: fraction by which pauses are randomly lengthened or shortened.
+    """
+
+    def __init__(
+        self,
+        engine: SyncEngine,
+        poll_seconds: float = 60.0,
+        max_backoff: float = 60.0,
+        jitter: float = 0.1,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.engine = engine
+        self.poll_seconds = poll_seconds
+        self.max_backoff = max_backoff
+        self.jitter = jitter
+        self._rng = rng or random.Random()
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+
+    def run(self, on_result: Callable[[SyncResult], None]) -> None:
+        """Sync until ``stop()``; call ``on_result`` after every attempt (on this thread)."""
+        failures = 0
+        last_status = None
+        while not self._stop.is_set():
+            self._wake.clear()
+            result = self.engine.sync_once()
+            failures = failures + 1 if result.status == "failed" else 0
+            pause = self._pause(failures)
+            if result.status != last_status or result.status != "unchanged":
+                level = logging.WARNING if result.status == "failed" else logging.INFO
+                log.log(level, "sync %s: %s (next in %.0f s)", result.status, result.message, pause)
+            last_status = result.status
+            on_result(SyncResult(**{**result.__dict__, "retry_in": pause}))
+            self._wait(pause)
+
+    def wake(self) -> None:
+        """Sync at once (e.g. after a push hint)."""
+        self._wake.set()
+
+    def stop(self) -> None:
+        """Make ``run`` return soon."""
+        self._stop.set()
+        self._wake.set()
+
+    def _pause(self, failures: int) -> float:
+        base = self.poll_seconds if failures == 0 else min(self.max_backoff, 2.0 ** (failures - 1))
+        return max(0.1, base * (1 + self._rng.uniform(-self.jitter, self.jitter)))
+
+    def _wait(self, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while not self._stop.is_set():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or self._wake.wait(remaining):
+                return

@@ -1,0 +1,71 @@
+"""Settings of one screen (``kiosk run``): TOML file + command-line overrides, validated.
+
+Every setting is declared once with its default and a line of help; ``kiosk run --help`` and
+the README's table are generated from / checked against these declarations.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from content_cache.wire import ITEM_ID_PATTERN
+
+
+class ConfigError(ValueError):
+    """The configuration cannot be used; the message names the bad key."""
+
+
+class ScreenConfig(BaseModel):
+    """Local settings of one screen. Content settings (theme, org name...) come from the server."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    server: str = Field("http://127.0.0.1:8080", description="Base URL of the content server.")
+    screen: str = Field(
+        "screen-1", pattern=ITEM_ID_PATTERN, description="This screen's id on the server."
+    )
+    cache: Path = Field(
+        Path("/var/lib/kiosk/cache"), description="Directory of the offline content cache."
+    )
+    windowed: bool = Field(False, description="Show a normal window instead of fullscreen.")
+    log_json: bool = Field(False, description="Log JSON lines instead of plain text.")
+    poll_seconds: float = Field(
+        60.0, ge=1, le=3600, description="Seconds between manifest polls when all is well."
+    )
+    max_backoff_seconds: float = Field(
+        60.0, ge=1, le=3600, description="Longest pause between retries while the server is down."
+    )
+    orientation: Literal["auto", "portrait", "landscape"] | None = Field(
+        None, description="Override the orientation set on the server (auto: from the screen)."
+    )
+    themes_dir: Path | None = Field(
+        None, description="Folder of themes (default: the themes/ folder shipped with kiosk)."
+    )
+
+
+def load_config(path: Path | None, overrides: dict[str, Any]) -> ScreenConfig:
+    """Build the configuration from an optional TOML file and command-line overrides.
+
+    Raises:
+        ConfigError: unreadable file, bad TOML, unknown key or bad value (named in the message).
+    """
+    values: dict[str, Any] = {}
+    if path is not None:
+        try:
+            values = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise ConfigError(f"cannot read config {path}: {exc.strerror}") from None
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"config {path} is not valid TOML: {exc}") from None
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    try:
+        return ScreenConfig.model_validate(values)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        key = ".".join(str(p) for p in err["loc"]) or "(top)"
+        where = f" in {path}" if path else ""
+        raise ConfigError(f"bad setting {key!r}{where}: {err['msg']}") from None

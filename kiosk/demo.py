@@ -1,0 +1,213 @@
+"""``kiosk demo``: a content server with demo content and a screen against it, no set-up.
+
+The server runs as a separate process through the same ``kiosk`` entry point, on a free
+loopback port with a temporary data directory; the demo content is published through the
+server's own HTTP API, exactly as a party-affairs worker would.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import re
+import secrets
+import subprocess
+import sys
+import tempfile
+import threading
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from kiosk.core.config import ScreenConfig
+from kiosk.core.display import missing_display_message
+from kiosk.core.logs import setup_logging
+from kiosk.demo_content import (
+    DEMO_HONOR_ROLL,
+    DEMO_NOTICE,
+    DEMO_POSTERS,
+    DemoPoster,
+    find_cjk_font,
+    next_friday_afternoon,
+    render_portrait,
+    render_poster,
+)
+
+if TYPE_CHECKING:
+    from content_server.client import PublishClient
+
+log = logging.getLogger("kiosk.demo")
+
+DEMO_SCREEN = "demo"
+READY_LINE = re.compile(r"ready on (http://[\w.:\[\]]+)")
+SERVER_START_SECONDS = 30.0
+
+
+class DemoError(RuntimeError):
+    """The demo could not be set up; the message is one line."""
+
+
+def add_demo_parser(subparsers: argparse._SubParsersAction) -> None:
+    """Register ``kiosk demo``."""
+    parser = subparsers.add_parser(
+        "demo", help="Start a content server with demo content and a screen against it."
+    )
+    parser.add_argument("--windowed", action="store_true", help="Show a window, not fullscreen.")
+    parser.add_argument("--log-json", action="store_true", help="Log JSON lines.")
+    parser.add_argument(
+        "--orientation", choices=["auto", "portrait", "landscape"], help="Override orientation."
+    )
+    parser.set_defaults(func=demo_command)
+
+
+def demo_command(args: argparse.Namespace) -> int:
+    """Run the demo until the screen is closed."""
+    hint = missing_display_message("kiosk demo")
+    if hint:
+        print(f"kiosk demo: {hint}", file=sys.stderr)
+        return 2
+    setup_logging(args.log_json)
+    with tempfile.TemporaryDirectory(prefix="kiosk-demo-") as tmp:
+        workdir = Path(tmp)
+        token = secrets.token_urlsafe(24)
+        server = start_server(workdir / "server", token)
+        try:
+            url = wait_until_ready(server)
+            publish_demo_content(url, token, workdir / "upload")
+            config = ScreenConfig(
+                server=url,
+                screen=DEMO_SCREEN,
+                cache=workdir / "cache",
+                windowed=args.windowed,
+                log_json=args.log_json,
+                orientation=args.orientation,
+                poll_seconds=10,
+                max_backoff_seconds=10,
+            )
+            from kiosk.qt.app import run_screen
+
+            return run_screen(config)
+        except DemoError as exc:
+            print(f"kiosk demo: {exc}", file=sys.stderr)
+            return 1
+        finally:
+            stop_server(server)
+
+
+def start_server(data_dir: Path, token: str) -> subprocess.Popen[str]:
+    """Start ``kiosk server`` on a free loopback port as a child process."""
+    command = [
+        sys.executable,
+        "-m",
+        "kiosk",
+        "server",
+        "--data",
+        str(data_dir),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "0",
+        "--admin-token",
+        token,
+    ]
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    return subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env
+    )
+
+
+def wait_until_ready(server: subprocess.Popen[str]) -> str:
+    """Read the server's output until its ready line; returns its base URL."""
+    found: list[str] = []
+    ready = threading.Event()
+
+    def pump() -> None:
+        assert server.stdout is not None
+        for line in server.stdout:
+            match = READY_LINE.search(line)
+            if match and not found:
+                found.append(match.group(1))
+                ready.set()
+            elif not match:
+                log.debug("server: %s", line.rstrip())
+        ready.set()  # output ended: the server exited
+
+    threading.Thread(target=pump, name="demo-server-log", daemon=True).start()
+    if not ready.wait(SERVER_START_SECONDS) or not found:
+        raise DemoError("the demo content server did not start; run `kiosk server` to see why")
+    log.info("demo content server at %s", found[0])
+    return found[0]
+
+
+def stop_server(server: subprocess.Popen[str]) -> None:
+    """Stop the demo server (SIGTERM, then SIGKILL after 5 s)."""
+    server.terminate()
+    try:
+        server.wait(5)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
+
+
+def publish_demo_content(url: str, token: str, upload_dir: Path) -> list[str]:
+    """Publish the demo posters, notice, honor roll and meeting; returns the item ids."""
+    from content_server.client import PublishClient, PublishError
+
+    upload_dir.mkdir(parents=True, exist_ok=True)
+    client = PublishClient(url, token)
+    font = find_cjk_font()
+    try:
+        client.put_settings(
+            DEMO_SCREEN, {"org_name": "中共示范街道委员会 · 第一党支部", "theme": "party-red"}
+        )
+        ids = [_publish_poster(client, upload_dir, poster, font) for poster in DEMO_POSTERS]
+        ids.append(
+            client.publish(
+                {"kind": "notice", "title": "会议通知", "text": DEMO_NOTICE, "to": "all"}
+            )["id"]
+        )
+        ids.append(_publish_honor_roll(client, upload_dir, font))
+        ids.append(_publish_meeting(client))
+    except PublishError as exc:
+        raise DemoError(f"could not publish the demo content: {exc}") from None
+    log.info("published %d demo items", len(ids))
+    return ids
+
+
+def _upload(client: PublishClient, path: Path, data: bytes) -> dict[str, Any]:
+    path.write_bytes(data)
+    return client.upload_asset(path)
+
+
+def _publish_poster(
+    client: PublishClient, upload_dir: Path, poster: DemoPoster, font: str | None
+) -> str:
+    ref = _upload(client, upload_dir / f"{poster.title}.jpg", render_poster(poster, font))
+    payload = {"kind": "poster", "title": poster.title, "to": "all", "image": ref}
+    return str(client.publish(payload)["id"])
+
+
+def _publish_honor_roll(client: PublishClient, upload_dir: Path, font: str | None) -> str:
+    entries = []
+    for name, title, citation in DEMO_HONOR_ROLL:
+        photo = _upload(client, upload_dir / f"{name}.png", render_portrait(name, font))
+        entries.append({"name": name, "title": title, "citation": citation, "photo": photo})
+    payload = {"kind": "honor_roll", "title": "光荣榜", "to": "all", "entries": entries}
+    return str(client.publish(payload)["id"])
+
+
+def _publish_meeting(client: PublishClient) -> str:
+    start = next_friday_afternoon(datetime.now(ZoneInfo("Asia/Shanghai")))
+    payload = {
+        "kind": "meeting",
+        "title": "学习贯彻全会精神专题会",
+        "meeting_type": "支部党员大会",
+        "branch": "第一党支部",
+        "place": "党员活动室",
+        "start": start.isoformat(),
+        "end": (start + timedelta(hours=2)).isoformat(),
+        "to": "all",
+    }
+    return str(client.publish(payload)["id"])

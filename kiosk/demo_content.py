@@ -1,0 +1,141 @@
+"""Demo content for ``kiosk demo``: posters, a notice, an honor roll and a meeting.
+
+Posters are drawn with Pillow at start-up (a few hundred KB, nothing shipped in the repo) in
+the party-red theme's colours, with Chinese text in the CJK font the set-up installs.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import shutil
+import subprocess
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from PIL import Image, ImageDraw, ImageFont
+
+log = logging.getLogger("kiosk.demo")
+
+RED = (183, 25, 15)
+DARK_RED = (122, 10, 4)
+GOLD = (245, 197, 66)
+CREAM = (255, 244, 214)
+
+FONT_CANDIDATES = (
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc",
+    "/usr/share/fonts/opentype/noto/NotoSerifCJK-Bold.ttc",
+    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+)
+
+
+@dataclass(frozen=True)
+class DemoPoster:
+    """One generated poster."""
+
+    title: str
+    headline: str
+    lines: tuple[str, ...]
+    size: tuple[int, int]
+
+
+DEMO_POSTERS = (
+    DemoPoster(
+        "不忘初心 牢记使命", "不忘初心\n牢记使命", ("坚定理想信念", "践行初心使命"), (1080, 1920)
+    ),
+    DemoPoster(
+        "三会一课 制度落实",
+        "三会一课",
+        ("支部党员大会 · 支部委员会", "党小组会 · 党课"),
+        (1080, 1920),
+    ),
+    DemoPoster("党员先锋岗", "党员先锋岗", ("亮身份 · 作表率", "争当先锋 勇挑重担"), (1920, 1080)),
+    DemoPoster("学习强国 学习有我", "学习有我", ("每天学习一小时", "党员智慧云课堂"), (1080, 1920)),
+)
+
+DEMO_NOTICE = (
+    "本周五下午三点在党员活动室召开支部党员大会，"
+    "请全体党员准时参加，不能参加的请提前向支部书记请假。"
+)
+
+DEMO_HONOR_ROLL = (
+    ("张建国", "优秀共产党员", "扎根基层三十年，带领群众修路架桥。"),
+    ("李秀英", "党员先锋岗", "疫情期间连续值守社区卡口四十天。"),
+    ("王志强", "优秀党务工作者", "建立“三会一课”台账，支部工作规范有序。"),
+    ("赵晓梅", "青年突击手", "牵头完成新能源项目攻关。"),
+)
+
+
+def find_cjk_font() -> str | None:
+    """Path of a CJK font file, or None (the posters then use Pillow's default font)."""
+    for path in FONT_CANDIDATES:
+        if Path(path).exists():
+            return path
+    if shutil.which("fc-match"):
+        found = subprocess.run(
+            ["fc-match", "-f", "%{file}", "sans:lang=zh-cn"],
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout.strip()
+        if found and Path(found).exists():
+            return found
+    return None
+
+
+def _font(path: str | None, size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    if path is None:
+        return ImageFont.load_default(size)
+    return ImageFont.truetype(path, size)
+
+
+def render_poster(poster: DemoPoster, font_path: str | None) -> bytes:
+    """A JPEG of the poster: red gradient, gold frame, headline and two lines."""
+    width, height = poster.size
+    image = Image.new("RGB", poster.size, RED)
+    draw = ImageDraw.Draw(image)
+    for y in range(height):  # vertical gradient, red to dark red
+        t = y / height
+        colour = tuple(int(a + (b - a) * t) for a, b in zip(RED, DARK_RED, strict=True))
+        draw.line([(0, y), (width, y)], fill=colour)
+    unit = min(width, height)
+    margin = unit // 18
+    draw.rectangle(
+        [margin, margin, width - margin, height - margin], outline=GOLD, width=max(4, unit // 120)
+    )
+    headline = _font(font_path, unit // 7)
+    draw.multiline_text(
+        (width / 2, height * 0.38),
+        poster.headline,
+        font=headline,
+        fill=GOLD,
+        anchor="mm",
+        align="center",
+        spacing=unit // 30,
+    )
+    body = _font(font_path, unit // 18)
+    for index, line in enumerate(poster.lines):
+        draw.text(
+            (width / 2, height * 0.68 + index * unit / 11), line, font=body, fill=CREAM, anchor="mm"
+        )
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=88)
+    return out.getvalue()
+
+
+def render_portrait(name: str, font_path: str | None) -> bytes:
+    """A placeholder member photo: a gold disc with the surname."""
+    image = Image.new("RGB", (360, 480), CREAM)
+    draw = ImageDraw.Draw(image)
+    draw.ellipse([50, 90, 310, 350], fill=RED, outline=GOLD, width=8)
+    draw.text((180, 220), name[0], font=_font(font_path, 140), fill=GOLD, anchor="mm")
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
+
+
+def next_friday_afternoon(now: datetime) -> datetime:
+    """15:00 on the next Friday after ``now`` (same timezone)."""
+    days = (4 - now.weekday()) % 7 or 7
+    return (now + timedelta(days=days)).replace(hour=15, minute=0, second=0, microsecond=0)

@@ -1,0 +1,101 @@
+"""``kiosk run`` (the screen) and ``kiosk sync`` (the cache without a screen)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from kiosk.core.config import ConfigError, ScreenConfig, load_config
+from kiosk.core.display import missing_display_message
+from kiosk.core.logs import setup_logging
+
+log = logging.getLogger("kiosk")
+
+
+def _add_screen_arguments(parser: argparse.ArgumentParser) -> None:
+    fields = ScreenConfig.model_fields
+    parser.add_argument("--config", type=Path, help="TOML file with the settings below.")
+    parser.add_argument("--server", help=fields["server"].description)
+    parser.add_argument("--screen", help=fields["screen"].description)
+    parser.add_argument("--cache", type=Path, help=fields["cache"].description)
+    parser.add_argument(
+        "--log-json", action="store_true", default=None, help=fields["log_json"].description
+    )
+
+
+def add_run_parser(subparsers: argparse._SubParsersAction) -> None:
+    """Register ``kiosk run``."""
+    fields = ScreenConfig.model_fields
+    parser = subparsers.add_parser("run", help="Run the screen (fullscreen kiosk).")
+    _add_screen_arguments(parser)
+    parser.add_argument(
+        "--windowed", action="store_true", default=None, help=fields["windowed"].description
+    )
+    parser.add_argument(
+        "--orientation",
+        choices=["auto", "portrait", "landscape"],
+        help=fields["orientation"].description,
+    )
+    parser.set_defaults(func=run_command)
+
+
+def add_sync_parser(subparsers: argparse._SubParsersAction) -> None:
+    """Register ``kiosk sync``."""
+    parser = subparsers.add_parser(
+        "sync", help="Fill the screen's cache from the server without showing anything."
+    )
+    _add_screen_arguments(parser)
+    parser.add_argument("--once", action="store_true", help="Sync once and exit (0 on success).")
+    parser.set_defaults(func=sync_command)
+
+
+def config_from_args(args: argparse.Namespace) -> ScreenConfig | None:
+    """The validated configuration, or None after printing one line about what is wrong."""
+    overrides = {
+        key: getattr(args, key, None)
+        for key in ("server", "screen", "cache", "windowed", "log_json", "orientation")
+    }
+    try:
+        return load_config(args.config, overrides)
+    except ConfigError as exc:
+        print(f"kiosk {args.command}: {exc}", file=sys.stderr)
+        return None
+
+
+def run_command(args: argparse.Namespace) -> int:
+    """``kiosk run``: the screen."""
+    config = config_from_args(args)
+    if config is None:
+        return 2
+    hint = missing_display_message("kiosk run ...")
+    if hint:
+        print(f"kiosk run: {hint}", file=sys.stderr)
+        return 2
+    setup_logging(config.log_json)
+    from kiosk.qt.app import run_screen  # Qt is loaded only here
+
+    return run_screen(config)
+
+
+def sync_command(args: argparse.Namespace) -> int:
+    """``kiosk sync``: fill the cache, once or forever."""
+    from content_cache.store import CacheStore
+    from content_cache.sync import SyncEngine, SyncLoop
+
+    config = config_from_args(args)
+    if config is None:
+        return 2
+    setup_logging(config.log_json)
+    engine = SyncEngine(CacheStore(config.cache), config.server, config.screen)
+    if args.once:
+        result = engine.sync_once()
+        log.info("sync %s: %s", result.status, result.message)
+        return 1 if result.status == "failed" else 0
+    loop = SyncLoop(engine, config.poll_seconds, config.max_backoff_seconds)
+    try:
+        loop.run(lambda result: None)
+    except KeyboardInterrupt:
+        return 130
+    return 0

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Install everything (scripts/setup.sh) and run the whole test suite. Extra arguments go to pytest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+export QT_QPA_PLATFORM=${QT_QPA_PLATFORM:-offscreen}
+exec .venv/bin/python -m pytest -q -p no:cacheprovider "$@"

@@ -1,0 +1,83 @@
+"""The on-disk store: verified assets, atomic snapshots, garbage collection."""
+
+import hashlib
+import json
+from datetime import UTC, datetime
+
+import pytest
+
+from content_cache.store import AssetError, CacheStore
+from content_cache.wire import AssetRef, Manifest, Poster
+
+
+def ref_for(data: bytes) -> AssetRef:
+    return AssetRef(sha256=hashlib.sha256(data).hexdigest(), size=len(data), media_type="image/png")
+
+
+def manifest_with(*refs: AssetRef, revision: int = 1) -> Manifest:
+    items = [Poster(id=f"p{i}", title=f"海报{i}", image=r) for i, r in enumerate(refs)]
+    return Manifest(
+        revision=revision, screen_id="s1", generated_at=datetime.now(UTC), items=items
+    )
+
+
+def test_empty_store_has_no_snapshot(tmp_path):
+    assert CacheStore(tmp_path).current() is None
+
+
+def test_add_commit_and_read_back(tmp_path):
+    store = CacheStore(tmp_path)
+    ref = ref_for(b"png bytes")
+    assert store.add_asset(ref, iter([b"png ", b"bytes"])) == 9
+    store.commit(manifest_with(ref), '"etag-1"')
+    snapshot = CacheStore(tmp_path).current()  # a fresh process sees the same
+    assert snapshot is not None and snapshot.etag == '"etag-1"'
+    assert snapshot.asset_path(ref).read_bytes() == b"png bytes"
+    assert snapshot.is_available(snapshot.manifest.items[0])
+
+
+@pytest.mark.parametrize("chunks", [[b"png bytez"], [b"png"], [b"png bytes and more"]])
+def test_wrong_bytes_are_not_stored(tmp_path, chunks):
+    store = CacheStore(tmp_path)
+    ref = ref_for(b"png bytes")
+    with pytest.raises(AssetError):
+        store.add_asset(ref, iter(chunks))
+    assert not store.has_asset(ref)
+    assert list(store.staging_dir.iterdir()) == []
+
+
+def test_commit_refuses_a_manifest_with_missing_assets(tmp_path):
+    store = CacheStore(tmp_path)
+    good = ref_for(b"one")
+    store.add_asset(good, iter([b"one"]))
+    store.commit(manifest_with(good), None)
+    with pytest.raises(AssetError):
+        store.commit(manifest_with(good, ref_for(b"two"), revision=2), None)
+    assert store.current().manifest.revision == 1
+
+
+def test_garbage_collection_keeps_only_what_the_current_snapshot_uses(tmp_path):
+    store = CacheStore(tmp_path)
+    old, new = ref_for(b"old"), ref_for(b"new")
+    for ref, data in ((old, b"old"), (new, b"new")):
+        store.add_asset(ref, iter([data]))
+    (store.staging_dir / "leftover.part").write_bytes(b"x")
+    store.commit(manifest_with(new), None)
+    assert store.collect_garbage() == 2
+    assert store.has_asset(new) and not store.has_asset(old)
+
+
+def test_a_corrupt_snapshot_file_reads_as_none(tmp_path, caplog):
+    store = CacheStore(tmp_path)
+    (tmp_path / "current.json").write_text(json.dumps({"manifest": {"revision": "x"}}))
+    assert store.current() is None
+    assert "unreadable" in caplog.text
+
+
+def test_a_missing_file_makes_its_item_unavailable(tmp_path):
+    store = CacheStore(tmp_path)
+    ref = ref_for(b"data")
+    store.add_asset(ref, iter([b"data"]))
+    snapshot = store.commit(manifest_with(ref), None)
+    snapshot.asset_path(ref).unlink()
+    assert not snapshot.is_available(snapshot.manifest.items[0])

@@ -1,0 +1,55 @@
+"""Screen configuration: TOML + overrides, messages that name the bad key."""
+
+from pathlib import Path
+
+import pytest
+
+from kiosk.core.config import ConfigError, ScreenConfig, load_config
+
+
+def test_defaults_without_a_file():
+    config = load_config(None, {})
+    assert config == ScreenConfig()
+
+
+def test_file_then_overrides(tmp_path):
+    path = tmp_path / "kiosk.toml"
+    path.write_text('server = "http://10.0.0.5:8080"\nscreen = "lobby"\npoll_seconds = 30\n')
+    config = load_config(path, {"screen": "hall", "windowed": None})
+    assert config.server == "http://10.0.0.5:8080"
+    assert config.screen == "hall" and config.poll_seconds == 30 and config.windowed is False
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("colour = 'red'\n", "colour"),
+        ("poll_seconds = 0\n", "poll_seconds"),
+        ("screen = '../etc'\n", "screen"),
+    ],
+)
+def test_bad_settings_name_the_key(tmp_path, text, key):
+    path = tmp_path / "kiosk.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigError, match=key):
+        load_config(path, {})
+
+
+def test_unreadable_or_invalid_file(tmp_path):
+    with pytest.raises(ConfigError, match="cannot read"):
+        load_config(tmp_path / "missing.toml", {})
+    bad = tmp_path / "bad.toml"
+    bad.write_text("server = \n")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_config(bad, {})
+
+
+def test_every_setting_has_help():
+    for name, field in ScreenConfig.model_fields.items():
+        assert field.description, name
+
+
+def test_readme_documents_every_setting():
+    readme = (Path(__file__).parents[3] / "README.md").read_text(encoding="utf-8")
+    for name in ScreenConfig.model_fields:
+        assert f"`{name}`" in readme, name
