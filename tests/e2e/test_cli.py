@@ -1,0 +1,44 @@
+"""The command line as a person meets it: one clear line, never a traceback."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.support.processes import run_kiosk
+
+
+def without_display():
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    env.pop("QT_QPA_PLATFORM", None)
+    return env
+
+
+@pytest.mark.parametrize("command", [["demo"], ["run", "--cache", "CACHE"]])
+def test_no_display_says_how_to_run_headless(command, tmp_path):
+    args = [str(tmp_path) if a == "CACHE" else a for a in command]
+    result = subprocess.run(
+        [sys.executable, "-m", "kiosk", *args],
+        capture_output=True, text=True, env=without_display(), timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "QT_QPA_PLATFORM=offscreen" in lines[0]
+
+
+def test_bad_config_names_the_key(tmp_path):
+    config = tmp_path / "kiosk.toml"
+    config.write_text("poll_seconds = 'often'\n")
+    result = run_kiosk("run", "--config", str(config))
+    assert result.returncode == 2
+    assert "poll_seconds" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_sync_once_against_a_dead_server_fails_in_one_line(tmp_path):
+    result = run_kiosk(
+        "sync", "--once", "--server", "http://127.0.0.1:9", "--screen", "s1",
+        "--cache", str(tmp_path / "cache"),
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert "unreachable" in result.stderr and "Traceback" not in result.stderr

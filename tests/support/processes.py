@@ -1,0 +1,106 @@
+"""Real processes for tests: the content server and the screen, with their logs read live."""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import secrets
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from kiosk.demo import start_server, stop_server, wait_until_ready
+
+LogLine = dict[str, Any]
+
+
+class ServerProcess:
+    """``kiosk server`` on a free loopback port with its own data directory."""
+
+    def __init__(self, data_dir: Path, token: str | None = None) -> None:
+        self.data_dir = data_dir
+        self.token = token or secrets.token_urlsafe(16)
+        self.proc = start_server(data_dir, self.token)
+        self.url = wait_until_ready(self.proc)
+
+    def stop(self) -> None:
+        stop_server(self.proc)
+
+
+class ScreenProcess:
+    """``kiosk run`` under the offscreen platform, logging JSON lines that tests wait on."""
+
+    def __init__(self, args: list[str], env: dict[str, str] | None = None) -> None:
+        full_env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONUNBUFFERED": "1"}
+        full_env.update(env or {})
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "kiosk", "run", "--log-json", *args],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=full_env,
+        )
+        self.lines: list[LogLine] = []
+        self.raw: list[str] = []
+        self._queue: queue.Queue[LogLine | None] = queue.Queue()
+        threading.Thread(target=self._pump, daemon=True).start()
+
+    def _pump(self) -> None:
+        assert self.proc.stderr is not None
+        for line in self.proc.stderr:
+            self.raw.append(line)
+            try:
+                record = json.loads(line)
+            except ValueError:
+                record = {"msg": line.rstrip(), "level": "RAW"}
+            self._queue.put(record)
+        self._queue.put(None)
+
+    def wait_for(self, predicate: Callable[[LogLine], bool], timeout: float = 20.0) -> LogLine:
+        """The first new log line matching ``predicate``; fails after ``timeout`` seconds."""
+        deadline = time.monotonic() + timeout
+        while True:
+            remaining = deadline - time.monotonic()
+            try:
+                record = self._queue.get(timeout=max(0.0, remaining))
+            except queue.Empty:
+                record = None
+                remaining = 0
+            if record is None:
+                raise AssertionError(
+                    f"no matching log line within {timeout} s; last lines:\n" + "".join(self.raw[-15:])
+                )
+            self.lines.append(record)
+            if predicate(record):
+                return record
+
+    def stop(self) -> int:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        return self.proc.returncode
+
+
+def event(name: str, **fields: Any) -> Callable[[LogLine], bool]:
+    """A predicate for a log line with ``event == name`` and the given fields."""
+    return lambda r: r.get("event") == name and all(r.get(k) == v for k, v in fields.items())
+
+
+def run_kiosk(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run one ``kiosk`` command to completion."""
+    return subprocess.run(
+        [sys.executable, "-m", "kiosk", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, **(env or {})},
+    )
