@@ -22,7 +22,7 @@ import json
 import logging
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -49,6 +49,10 @@ class Snapshot:
     def asset_path(self, ref: AssetRef) -> Path:
         """Local path of an asset; the file exists unless something outside us removed it."""
         return self.assets_dir / ref.sha256
+
+    def verify(self, ref: AssetRef) -> bool:
+        """Hash the asset's file before it is shown; a changed file is deleted (and refetched)."""
+        return verify_file(self.assets_dir, ref)
 
     def is_available(self, item: ItemBase) -> bool:
         """True if every file the item needs is on disk with the right size."""
@@ -110,8 +114,68 @@ class CacheStore:
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
-    def add_asset(self, ref: AssetRef, chunks: Iterator[bytes]) -> int:
-        """Write an asset from a stream of chunks, verify it and move it into the store.
+    def partial_size(self, ref: AssetRef) -> int:
+        """Bytes of ``ref`` already downloaded into staging (0 if none, or if unusable)."""
+        try:
+            size = self._part(ref).stat().st_size
+        except OSError:
+            return 0
+        return size if size < ref.size else 0
+
+    def append_partial(self, ref: AssetRef, chunks: Iterable[bytes], offset: int) -> int:
+        """Write a download into staging, continuing at ``offset`` (0 starts over).
+
+        What was written and flushed survives a dropped connection, so the next attempt can
+        resume with an HTTP Range request from ``partial_size(ref)``.
+
+        Returns:
+            the bytes written by this call.
+
+        Raises:
+            AssetError: more bytes arrived than ``ref.size`` (the staging file is deleted).
+            OSError: the disk failed (for example it is full); the staging file is deleted.
+        """
+        part = self._part(ref)
+        written = 0
+        source = iter(chunks)
+        try:
+            with open(part, "r+b" if offset else "wb") as out:
+                out.truncate(offset)
+                out.seek(offset)
+                while (chunk := _next_chunk(source)) is not None:
+                    written += len(chunk)
+                    if offset + written > ref.size:
+                        raise AssetError(f"asset {ref.sha256[:12]} is larger than {ref.size} bytes")
+                    out.write(chunk)
+                _flush(out)
+        except _SourceFailed as failed:
+            raise failed.__cause__ from None  # the bytes so far stay for a resume
+        except (AssetError, OSError):
+            part.unlink(missing_ok=True)
+            raise
+        return written
+
+    def finish_partial(self, ref: AssetRef) -> None:
+        """Verify a complete staging file and move it into the store.
+
+        Raises:
+            AssetError: size or sha256 do not match (the staging file is deleted).
+        """
+        part = self._part(ref)
+        try:
+            size = part.stat().st_size
+            if size != ref.size:
+                raise AssetError(f"asset {ref.sha256[:12]}: got {size} of {ref.size} bytes")
+            if file_sha256(part) != ref.sha256:
+                raise AssetError(f"asset {ref.sha256[:12]}: sha256 does not match")
+            os.replace(part, self.assets_dir / ref.sha256)
+        except (AssetError, OSError):
+            part.unlink(missing_ok=True)
+            raise
+        _fsync_dir(self.assets_dir)
+
+    def add_asset(self, ref: AssetRef, chunks: Iterable[bytes]) -> int:
+        """Write a whole asset from a stream of chunks, verify it and move it into the store.
 
         Returns:
             the number of bytes written.
@@ -120,28 +184,12 @@ class CacheStore:
             AssetError: size or sha256 do not match ``ref`` (nothing is stored).
             OSError: the disk failed (for example it is full); nothing is stored.
         """
-        part = self.staging_dir / f"{ref.sha256}.part"
-        digest = hashlib.sha256()
-        written = 0
-        try:
-            with open(part, "wb") as out:
-                for chunk in chunks:
-                    written += len(chunk)
-                    if written > ref.size:
-                        raise AssetError(f"asset {ref.sha256[:12]} is larger than {ref.size} bytes")
-                    digest.update(chunk)
-                    out.write(chunk)
-                _flush(out)
-            if written != ref.size:
-                raise AssetError(f"asset {ref.sha256[:12]}: got {written} of {ref.size} bytes")
-            if digest.hexdigest() != ref.sha256:
-                raise AssetError(f"asset {ref.sha256[:12]}: sha256 does not match")
-            os.replace(part, self.assets_dir / ref.sha256)
-        except BaseException:
-            part.unlink(missing_ok=True)
-            raise
-        _fsync_dir(self.assets_dir)
+        written = self.append_partial(ref, chunks, 0)
+        self.finish_partial(ref)
         return written
+
+    def _part(self, ref: AssetRef) -> Path:
+        return self.staging_dir / f"{ref.sha256}.part"
 
     def commit(self, manifest: Manifest, etag: str | None) -> Snapshot:
         """Make ``manifest`` the current snapshot with one atomic replace.
@@ -172,6 +220,41 @@ class CacheStore:
                         path.unlink()
                         removed += 1
         return removed
+
+
+class _SourceFailed(Exception):
+    """The chunk source (the network) failed, not the disk: keep the partial file."""
+
+
+def _next_chunk(source: Iterator[bytes]) -> bytes | None:
+    try:
+        return next(source)
+    except StopIteration:
+        return None
+    except Exception as exc:
+        raise _SourceFailed from exc
+
+
+def verify_file(assets_dir: Path, ref: AssetRef) -> bool:
+    """True if the stored file matches ``ref``; a file whose bytes changed is deleted."""
+    path = assets_dir / ref.sha256
+    try:
+        if path.stat().st_size == ref.size and file_sha256(path) == ref.sha256:
+            return True
+    except OSError:
+        return False
+    log.warning("asset %s changed on disk; dropped, it will be fetched again", ref.sha256[:12])
+    path.unlink(missing_ok=True)
+    return False
+
+
+def file_sha256(path: Path) -> str:
+    """The sha256 of a file, read in chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1024 * 1024):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def _flush(handle: BinaryIO) -> None:

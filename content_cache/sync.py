@@ -91,7 +91,7 @@ class SyncEngine:
         current = self.store.current()
         response = self._get_manifest(current.etag if current else None)
         if response.status_code == 304 and current is not None:
-            return SyncResult("unchanged", current, "manifest not modified")
+            return self._repair(current)
         try:
             manifest = parse_manifest(response.content)
         except ManifestError as exc:
@@ -127,6 +127,19 @@ class SyncEngine:
             downloaded_bytes=downloaded,
         )
 
+    def _repair(self, current: Snapshot) -> SyncResult:
+        """Fetch again any file of the current snapshot that went missing (dropped as corrupt)."""
+        missing = [r for r in current.manifest.assets().values() if not self.store.has_asset(r)]
+        if not missing:
+            return SyncResult("unchanged", current, "manifest not modified")
+        downloaded = sum(self._download(ref) for ref in missing)
+        return SyncResult(
+            "updated",
+            current,
+            f"restored {len(missing)} missing files",
+            downloaded_bytes=downloaded,
+        )
+
     def _get_manifest(self, etag: str | None) -> requests.Response:
         url = f"{self.server_url}/api/screens/{quote(self.screen_id, safe='')}/manifest"
         headers = {"If-None-Match": etag} if etag else {}
@@ -139,12 +152,19 @@ class SyncEngine:
         return response
 
     def _download(self, ref: AssetRef) -> int:
+        """Fetch one asset into the store, resuming a partial download with HTTP Range."""
         url = f"{self.server_url}/assets/{ref.sha256}"
+        offset = self.store.partial_size(ref)
+        headers = {"Range": f"bytes={offset}-"} if offset else {}
         try:
-            with self.session.get(url, stream=True, timeout=self.timeout) as response:
-                if response.status_code != 200:
-                    raise SyncError(f"asset {ref.sha256[:12]} answered HTTP {response.status_code}")
-                return self.store.add_asset(ref, _chunks(response))
+            with self.session.get(url, headers=headers, stream=True, timeout=self.timeout) as resp:
+                if resp.status_code == 200:
+                    offset = 0  # the server sent the whole file: start over
+                elif resp.status_code != 206 or not offset:
+                    raise SyncError(f"asset {ref.sha256[:12]} answered HTTP {resp.status_code}")
+                written = self.store.append_partial(ref, _chunks(resp), offset)
+            self.store.finish_partial(ref)
+            return written
         except AssetError as exc:
             raise SyncError(f"rejected {exc}") from None
         except requests.RequestException as exc:

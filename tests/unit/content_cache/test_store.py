@@ -81,3 +81,43 @@ def test_a_missing_file_makes_its_item_unavailable(tmp_path):
     snapshot = store.commit(manifest_with(ref), None)
     snapshot.asset_path(ref).unlink()
     assert not snapshot.is_available(snapshot.manifest.items[0])
+
+
+def test_a_file_changed_on_disk_is_detected_and_dropped(tmp_path, caplog):
+    store = CacheStore(tmp_path)
+    ref = ref_for(b"good bytes")
+    store.add_asset(ref, iter([b"good bytes"]))
+    snapshot = store.commit(manifest_with(ref), None)
+    assert snapshot.verify(ref)
+    snapshot.asset_path(ref).write_bytes(b"bad! bytes")  # same size, other bytes
+    assert not snapshot.verify(ref)
+    assert not snapshot.asset_path(ref).exists()
+    assert "changed on disk" in caplog.text
+
+
+def test_a_partial_download_resumes(tmp_path):
+    store = CacheStore(tmp_path)
+    data = bytes(range(256)) * 100
+    ref = ref_for(data)
+    store.append_partial(ref, iter([data[:1000]]), 0)
+    assert store.partial_size(ref) == 1000
+    store.append_partial(ref, iter([data[1000:]]), 1000)
+    store.finish_partial(ref)
+    assert store.has_asset(ref) and store.partial_size(ref) == 0
+
+
+def test_a_dropped_source_keeps_the_partial_but_a_disk_error_does_not(tmp_path):
+    store = CacheStore(tmp_path)
+    data = b"x" * 5000
+    ref = ref_for(data)
+
+    def dropped():
+        yield data[:2000]
+        raise ConnectionError("connection reset")
+
+    with pytest.raises(ConnectionError):
+        store.append_partial(ref, dropped(), 0)
+    assert store.partial_size(ref) == 2000
+    with pytest.raises(AssetError):
+        store.append_partial(ref, iter([data]), 2000)  # too many bytes: the partial goes
+    assert store.partial_size(ref) == 0
