@@ -54,10 +54,10 @@ class FaultProxy:
             if key.lower() not in HOP_BY_HOP:
                 handler.send_header(key, value)
         handler.send_header("Content-Length", str(len(body)))
+        with self._lock:  # recorded before the client can see the answer
+            self.requests.append((handler.path, upstream.status_code, len(body)))
         handler.end_headers()
         handler.wfile.write(body)
-        with self._lock:
-            self.requests.append((handler.path, upstream.status_code, len(body)))
 
     def reset_counts(self) -> None:
         with self._lock:

@@ -1,0 +1,258 @@
+"""The asset store: files on disk named by their sha256, and the check that an image is one.
+
+An upload is written to ``tmp/`` while it is hashed, checked, then moved into ``assets/`` with
+one ``os.replace``: a crash at any instant leaves either no asset or a complete one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import hashlib
+import logging
+import mimetypes
+import os
+import re
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from PIL import Image
+
+log = logging.getLogger("content_server")
+
+SHA256_RE = re.compile(r"[0-9a-f]{64}")
+STALE_UPLOAD_SECONDS = 24 * 3600
+PURPOSES = ("image", "any")
+
+# Pillow format -> media type; the formats screens can show. MPO is what many phone
+# cameras write: a JPEG with extra frames.
+IMAGE_MEDIA_TYPES = {
+    "JPEG": "image/jpeg",
+    "MPO": "image/jpeg",
+    "PNG": "image/png",
+    "WEBP": "image/webp",
+    "GIF": "image/gif",
+}
+_PILLOW_FORMATS = ("JPEG", "PNG", "WEBP", "GIF")  # the MPO reader is reached through JPEG
+
+
+class AssetRejected(Exception):
+    """The upload cannot become an asset; ``code`` and the Chinese ``detail`` are for the API."""
+
+    def __init__(self, code: str, detail: str) -> None:
+        super().__init__(detail)
+        self.code = code
+        self.detail = detail
+
+
+class UploadTooLarge(AssetRejected):
+    """The upload is larger than the configured limit."""
+
+
+@dataclass(frozen=True)
+class StoredAsset:
+    """A file in the store."""
+
+    sha256: str
+    size: int
+    media_type: str
+
+
+class StagedFile:
+    """An upload being written to ``tmp/``, hashed and counted as it arrives."""
+
+    def __init__(self, file: BinaryIO, path: Path, max_bytes: int) -> None:
+        self.path = path
+        self.size = 0
+        self._file = file
+        self._hash = hashlib.sha256()
+        self._max_bytes = max_bytes
+
+    def write(self, data: bytes) -> None:
+        """Append ``data``.
+
+        Raises:
+            UploadTooLarge: the file grew beyond the limit.
+        """
+        self.size += len(data)
+        if self.size > self._max_bytes:
+            raise UploadTooLarge("too_large", f"文件太大（上限 {format_size(self._max_bytes)}）")
+        self._hash.update(data)
+        self._file.write(data)
+
+    def finish(self) -> None:
+        """Flush the bytes to disk (before they become an immutable asset) and close."""
+        if not self._file.closed:
+            self._file.flush()
+            os.fsync(self._file.fileno())
+            self._file.close()
+
+    def discard(self) -> None:
+        """Close and delete the temporary file."""
+        self._file.close()
+        with contextlib.suppress(FileNotFoundError):
+            self.path.unlink()
+
+    @property
+    def sha256(self) -> str:
+        """Hex digest of the bytes written so far."""
+        return self._hash.hexdigest()
+
+
+class AssetStore:
+    """Files by sha256 under ``assets_dir``, staged in ``tmp_dir`` (same filesystem).
+
+    Args:
+        assets_dir: where the finished files live, one per sha256.
+        tmp_dir: staging area for uploads in progress.
+        max_bytes: the largest upload accepted.
+        max_pixels: the largest image (width x height) accepted for purpose ``image``.
+        decode_slots: how many images may be decoded at once (each can take hundreds of MB).
+    """
+
+    def __init__(
+        self,
+        assets_dir: Path,
+        tmp_dir: Path,
+        *,
+        max_bytes: int,
+        max_pixels: int,
+        decode_slots: int = 2,
+    ) -> None:
+        self.assets_dir = assets_dir
+        self.tmp_dir = tmp_dir
+        self.max_bytes = max_bytes
+        self.max_pixels = max_pixels
+        self._decode_slots = threading.BoundedSemaphore(decode_slots)
+        assets_dir.mkdir(parents=True, exist_ok=True)
+        tmp_dir.mkdir(parents=True, exist_ok=True)
+
+    def remove_stale_uploads(self, now: float | None = None) -> int:
+        """Delete staging files left over by a crash more than a day ago; returns the count."""
+        cutoff = (time.time() if now is None else now) - STALE_UPLOAD_SECONDS
+        removed = 0
+        for path in self.tmp_dir.glob("upload-*"):
+            with contextlib.suppress(FileNotFoundError):
+                if path.stat().st_mtime < cutoff:
+                    path.unlink()
+                    removed += 1
+        if removed:
+            log.info("removed %d stale uploads from %s", removed, self.tmp_dir)
+        return removed
+
+    @contextlib.contextmanager
+    def staging(self) -> Iterator[StagedFile]:
+        """A new staged file; it is deleted on exit unless :meth:`commit` moved it."""
+        fd, name = tempfile.mkstemp(prefix="upload-", suffix=".part", dir=self.tmp_dir)
+        staged = StagedFile(os.fdopen(fd, "wb"), Path(name), self.max_bytes)
+        try:
+            yield staged
+        finally:
+            staged.discard()
+
+    def commit(self, staged: StagedFile, purpose: str, filename: str = "") -> StoredAsset:
+        """Check a complete staged file and move it into the store.
+
+        Args:
+            staged: the upload, fully written.
+            purpose: ``image`` (must be a JPEG/PNG/WebP/GIF that decodes completely) or
+                ``any`` (videos and other files; the media type is guessed).
+            filename: the name the client gave, used only to guess a media type.
+
+        Raises:
+            AssetRejected: the file is empty, not an image, or too large an image.
+            OSError: the disk failed (``errno.ENOSPC`` when full).
+        """
+        staged.finish()
+        if purpose == "image":
+            media_type = self._check_image(staged.path)  # an empty file is "not an image"
+        elif staged.size == 0:
+            raise AssetRejected("empty_file", "上传的文件是空的")
+        else:
+            media_type = sniff_image(staged.path) or guess_media_type(filename)
+        target = self.path_for(staged.sha256)
+        if target.exists() and target.stat().st_size == staged.size:
+            log.info("asset %s already stored", staged.sha256[:12])
+        else:
+            os.replace(staged.path, target)
+            log.info("stored asset %s (%s, %d bytes)", staged.sha256[:12], media_type, staged.size)
+        return StoredAsset(staged.sha256, staged.size, media_type)
+
+    def path_for(self, sha256: str) -> Path:
+        """Where the file with this hash lives.
+
+        Raises:
+            ValueError: ``sha256`` is not 64 lowercase hex digits (never a path).
+        """
+        if not SHA256_RE.fullmatch(sha256):
+            raise ValueError("not a sha256")
+        return self.assets_dir / sha256
+
+    def _check_image(self, path: Path) -> str:
+        with self._decode_slots:
+            return check_image(path, self.max_pixels)
+
+
+def check_image(path: Path, max_pixels: int) -> str:
+    """Decode the whole image and return its media type.
+
+    Raises:
+        AssetRejected: ``not_an_image`` if Pillow cannot fully decode it as one of the
+            supported formats; ``image_too_large`` beyond ``max_pixels``.
+    """
+    too_large = AssetRejected(
+        "image_too_large",
+        f"图片像素太多（上限约 {max_pixels // 10_000} 万像素），请缩小后再上传",
+    )
+    try:
+        with Image.open(path, formats=_PILLOW_FORMATS) as image:
+            width, height = image.size
+            if width * height > max_pixels:
+                raise too_large
+            image.load()
+            image_format = image.format or ""
+    except AssetRejected:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise too_large from None
+    except Exception as exc:  # noqa: BLE001 - any decoder failure means "not an image"
+        log.info("upload rejected as not an image: %s: %s", type(exc).__name__, exc)
+        raise AssetRejected(
+            "not_an_image", "上传的文件不是可识别的图片（支持 JPEG、PNG、WebP）"
+        ) from None
+    return IMAGE_MEDIA_TYPES.get(image_format, "application/octet-stream")
+
+
+def sniff_image(path: Path) -> str | None:
+    """The media type if the file starts like a supported image (header only), else None."""
+    try:
+        with Image.open(path, formats=_PILLOW_FORMATS) as image:
+            return IMAGE_MEDIA_TYPES.get(image.format or "")
+    except Exception:  # noqa: BLE001 - not an image is the expected answer for videos
+        return None
+
+
+def guess_media_type(filename: str) -> str:
+    """A media type from the file name's extension, or ``application/octet-stream``."""
+    guessed, _ = mimetypes.guess_type(filename or "", strict=False)
+    return guessed or "application/octet-stream"
+
+
+def format_size(size: int) -> str:
+    """``2147483648`` -> ``2 GiB``; for messages."""
+    value = float(size)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if value < 1024 or unit == "GiB":
+            return f"{value:.0f} {unit}" if value == int(value) else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{size} B"
+
+
+def is_disk_full(exc: OSError) -> bool:
+    """True if ``exc`` means the disk is full."""
+    return exc.errno in (errno.ENOSPC, errno.EDQUOT)

@@ -1,0 +1,267 @@
+"""Command line: ``kiosk server`` (run the content server) and ``kiosk publish`` (publish).
+
+``kiosk/cli.py`` registers both through :func:`add_server_parser` and
+:func:`add_publish_parser`; ``python -m content_server.cli`` runs them without it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sqlite3
+import sys
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any, NoReturn
+
+from content_server.client import PublishClient, PublishError
+from content_server.timefmt import parse_local_datetime
+
+log = logging.getLogger("content_server")
+
+ADMIN_TOKEN_ENV = "KIOSK_ADMIN_TOKEN"
+PUBLISH_TOKEN_ENV = "KIOSK_TOKEN"
+SHORT_TOKEN = 16
+TIME_EXAMPLE = "2026-12-01T08:00 或 2026-12-01 08:00"
+
+
+class UsageError(Exception):
+    """Bad command-line input that argparse itself cannot see; exit code 2."""
+
+
+# --- kiosk server ----------------------------------------------------------------------
+
+
+def add_server_parser(
+    subparsers: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> argparse.ArgumentParser:
+    """Register ``server``: run the content server until SIGTERM or Ctrl+C."""
+    parser = subparsers.add_parser(
+        "server",
+        help="Run the content server (内容服务器).",
+        description="Run the content server. Naive times in published items are +08:00.",
+    )
+    parser.add_argument("--data", type=Path, required=True, help="Data directory (created).")
+    parser.add_argument("--host", default="127.0.0.1", help="Address to listen on.")
+    parser.add_argument(
+        "--port", type=int, default=8080, help="Port to listen on; 0 picks a free one."
+    )
+    parser.add_argument(
+        "--admin-token",
+        default=os.environ.get(ADMIN_TOKEN_ENV),
+        help=f"Token for publishing (default: ${ADMIN_TOKEN_ENV}).",
+    )
+    parser.add_argument("--public-url", help="Base URL screens and phones use to reach us.")
+    parser.add_argument("--access-log", action="store_true", help="Log every request.")
+    parser.set_defaults(func=server_command)
+    _one_line_errors(parser)
+    return parser
+
+
+def server_command(args: argparse.Namespace) -> int:
+    """Run the server in the foreground; returns the exit code."""
+    _setup_server_logging()
+    if not args.admin_token:
+        message = f"缺少管理令牌：请用 --admin-token 或环境变量 {ADMIN_TOKEN_ENV} 提供"
+        return _fail("kiosk server", message, "no_admin_token", 2)
+    if len(args.admin_token) < SHORT_TOKEN:
+        log.warning("the admin token is short; use at least %d random characters", SHORT_TOKEN)
+    from content_server.serve import data_dir_problem, run_server
+    from content_server.settings import ServerSettings
+
+    problem = data_dir_problem(args.data)
+    if problem:
+        return _fail("kiosk server", problem, "bad_data_dir", 1)
+    settings = ServerSettings(
+        data_dir=args.data, admin_token=args.admin_token, public_url=args.public_url
+    )
+    try:
+        return run_server(settings, args.host, args.port, access_log=args.access_log)
+    except sqlite3.Error as exc:
+        return _fail("kiosk server", f"无法打开数据库：{exc}", "database_error", 1)
+    except OSError as exc:
+        where = f"{args.host}:{args.port}"
+        return _fail(
+            "kiosk server", f"无法启动（{where}）：{exc.strerror or exc}", "start_failed", 1
+        )
+
+
+def _setup_server_logging() -> None:
+    logging.basicConfig(
+        level=logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    logging.captureWarnings(True)
+
+
+# --- kiosk publish ---------------------------------------------------------------------
+
+
+def add_publish_parser(
+    subparsers: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> argparse.ArgumentParser:
+    """Register ``publish`` with the actions ``poster``, ``notice`` and ``withdraw``."""
+    common = _connection_options(argparse.SUPPRESS)
+    parser = subparsers.add_parser(
+        "publish",
+        help="Publish to screens (一键发布).",
+        description="Publish posters and notices to screens, or withdraw them. "
+        "Times are ISO 8601; without an offset they are Beijing time (+08:00).",
+        parents=[_connection_options(None)],
+    )
+    parser.set_defaults(func=publish_command)
+    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+
+    poster = actions.add_parser(
+        "poster", help="Upload an image and publish it as a poster.", parents=[common]
+    )
+    poster.add_argument("file", type=Path, metavar="FILE", help="JPEG, PNG or WebP image.")
+    poster.add_argument("--title", required=True, help="Title (标题).")
+    _window_options(poster)
+    poster.set_defaults(build=_poster_payload)
+
+    notice = actions.add_parser("notice", help="Publish a text notice.", parents=[common])
+    notice.add_argument("--text", required=True, help="Text of the notice (正文).")
+    notice.add_argument("--title", default="通知公告", help="Title (default: 通知公告).")
+    notice.add_argument("--urgent", action="store_true", help="Interrupt what is on screen.")
+    _window_options(notice)
+    notice.set_defaults(build=_notice_payload)
+
+    withdraw = actions.add_parser("withdraw", help="Withdraw an item (撤回).", parents=[common])
+    withdraw.add_argument("item_id", metavar="ITEM_ID", help="Id printed when it was published.")
+    withdraw.set_defaults(build=None)
+
+    for each in (parser, poster, notice, withdraw):
+        _one_line_errors(each)
+    return parser
+
+
+def publish_command(args: argparse.Namespace) -> int:
+    """Run one publish action; prints the item id as the last line of stdout."""
+    prog = f"kiosk publish {args.action}"
+    try:
+        if not args.server:
+            raise UsageError("缺少服务器地址：请用 --server 提供（例如 http://127.0.0.1:8080）")
+        client = PublishClient(args.server, _publish_token(args))
+        try:
+            return _run_action(client, args)
+        finally:
+            client.close()
+    except UsageError as exc:
+        return _fail(prog, str(exc), "usage", 2)
+    except PublishError as exc:
+        return _fail(prog, exc.message, exc.code, 1)
+    except Exception as exc:  # noqa: BLE001 - the CLI boundary: one line, never a traceback
+        return _fail(prog, f"内部错误：{type(exc).__name__}: {exc}", "internal_error", 1)
+
+
+def _run_action(client: PublishClient, args: argparse.Namespace) -> int:
+    if args.action == "withdraw":
+        result = client.withdraw(args.item_id)
+        print(f"已撤回（版本 {result['revision']}）")
+        print(result["id"])
+        return 0
+    window = _window(args)  # bad times are reported before anything is uploaded
+    payload = {**args.build(client, args), **window}
+    result = client.publish(payload)
+    where = "全部屏幕" if payload["to"] == "all" else f"屏幕 {payload['to']}"
+    print(f"已发布「{payload['title']}」到{where}（版本 {result['revision']}）")
+    print(result["id"])
+    return 0
+
+
+def _poster_payload(client: PublishClient, args: argparse.Namespace) -> dict[str, Any]:
+    image = client.upload_asset(args.file, purpose="image")
+    print(f"已上传图片 {image['sha256'][:12]}（{image['size']} 字节，{image['media_type']}）")
+    return {"kind": "poster", "title": args.title, "image": image}
+
+
+def _notice_payload(client: PublishClient, args: argparse.Namespace) -> dict[str, Any]:
+    return {"kind": "notice", "title": args.title, "text": args.text, "urgent": args.urgent}
+
+
+def _window(args: argparse.Namespace) -> dict[str, Any]:
+    return {
+        "to": args.to,
+        "priority": args.priority,
+        "valid_from": _time_option("--from", args.valid_from),
+        "valid_until": _time_option("--until", args.valid_until),
+    }
+
+
+def _time_option(option: str, text: str | None) -> str | None:
+    if text is None:
+        return None
+    try:
+        value: datetime = parse_local_datetime(text)
+    except ValueError:
+        raise UsageError(f"{option} 的时间格式不正确：{text!r}（例如 {TIME_EXAMPLE}）") from None
+    return value.isoformat()
+
+
+def _publish_token(args: argparse.Namespace) -> str:
+    token = args.token or os.environ.get(PUBLISH_TOKEN_ENV)
+    if not token:
+        raise UsageError(f"缺少令牌：请用 --token 或环境变量 {PUBLISH_TOKEN_ENV} 提供")
+    return str(token)
+
+
+def _connection_options(default: Any) -> argparse.ArgumentParser:
+    # The same options on ``publish`` and on each action, so they may come before or after
+    # the action; SUPPRESS on the actions keeps them from overwriting the earlier value.
+    options = argparse.ArgumentParser(add_help=False)
+    options.add_argument("--server", default=default, help="Content server URL.")
+    options.add_argument(
+        "--token", default=default, help=f"Admin token (default: ${PUBLISH_TOKEN_ENV})."
+    )
+    return options
+
+
+def _window_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--to", default="all", help="all (default) or a screen id.")
+    parser.add_argument("--from", dest="valid_from", metavar="T", help="Show from (ISO 8601).")
+    parser.add_argument("--until", dest="valid_until", metavar="T", help="Show until, exclusive.")
+    parser.add_argument("--priority", type=int, default=0, help="Higher shows first (default 0).")
+
+
+# --- shared ----------------------------------------------------------------------------
+
+
+def _fail(prog: str, message: str, code: str, exit_code: int) -> int:
+    print(f"{prog}: 错误：{message} ({code})", file=sys.stderr)
+    return exit_code
+
+
+def _one_line_errors(parser: argparse.ArgumentParser) -> None:
+    """Make argparse report usage errors in one line (exit code 2), with a pointer to -h."""
+
+    def error(message: str) -> NoReturn:
+        parser.exit(2, f"{parser.prog}: 用法错误：{message}（运行 {parser.prog} -h 查看帮助）\n")
+
+    parser.error = error  # type: ignore[method-assign]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """A parser with just ``server`` and ``publish`` (for ``python -m content_server.cli``)."""
+    parser = argparse.ArgumentParser(prog="kiosk", description="Content server and publishing.")
+    _one_line_errors(parser)
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    add_server_parser(subparsers)
+    add_publish_parser(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``server`` or ``publish``; returns the exit code."""
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

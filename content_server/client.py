@@ -1,0 +1,188 @@
+"""The HTTP client of the publishing API, used by ``kiosk publish`` and the demo.
+
+Every failure, whether network, server or local file, is raised as one :class:`PublishError`
+carrying a Chinese message, a stable English code and the HTTP status (None if there was no
+answer).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, BinaryIO
+from urllib.parse import quote, urlsplit
+
+import requests
+
+CONNECT_TIMEOUT = 5.0
+READ_TIMEOUT = 30.0
+UPLOAD_READ_TIMEOUT = 300.0  # the server decodes a large image before it answers
+CHUNK_BYTES = 256 * 1024
+
+
+class PublishError(Exception):
+    """A publishing request failed.
+
+    Attributes:
+        message: what went wrong, in Chinese, one line.
+        code: a stable English code (``unauthorized``, ``not_an_image``, ``connection_failed``...).
+        status: the HTTP status, or None when the server gave no answer.
+    """
+
+    def __init__(self, message: str, code: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.status = status
+
+    def __str__(self) -> str:
+        return f"{self.message} ({self.code})"
+
+
+class PublishClient:
+    """Calls the content server's admin API with a bearer token.
+
+    Args:
+        server_url: base URL, e.g. ``http://127.0.0.1:8080``.
+        token: the server's admin token.
+        session: a ``requests.Session`` to use (one is created if None).
+
+    Raises:
+        PublishError: ``bad_server_url`` if ``server_url`` is not an http(s) URL.
+    """
+
+    def __init__(
+        self, server_url: str, token: str, session: requests.Session | None = None
+    ) -> None:
+        parts = urlsplit(server_url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise PublishError(
+                f"服务器地址不正确：{server_url!r}（例如 http://127.0.0.1:8080）", "bad_server_url"
+            )
+        self.server_url = server_url.rstrip("/")
+        self._session = session or requests.Session()
+        self._headers = {"Authorization": f"Bearer {token}"}
+
+    def upload_asset(self, path: Path | str, purpose: str = "image") -> dict[str, Any]:
+        """Upload a file, streamed from disk; returns ``{"sha256", "size", "media_type"}``."""
+        path = Path(path)
+        try:
+            with path.open("rb") as file:
+                body = MultipartFile(file, path.name, os.fstat(file.fileno()).st_size)
+                return self._request(
+                    "POST",
+                    "/api/assets",
+                    params={"purpose": purpose},
+                    data=body,
+                    headers={"Content-Type": body.content_type},
+                    timeout=(CONNECT_TIMEOUT, UPLOAD_READ_TIMEOUT),
+                )
+        except FileNotFoundError:
+            raise PublishError(f"找不到文件：{path}", "file_not_found") from None
+        except IsADirectoryError:
+            raise PublishError(f"这是一个目录，不是文件：{path}", "file_not_found") from None
+        except OSError as exc:
+            raise PublishError(
+                f"无法读取文件 {path}：{exc.strerror or exc}", "file_error"
+            ) from None
+
+    def publish(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """Publish an item; returns ``{"id", "revision"}``."""
+        return self._request("POST", "/api/items", json=payload)
+
+    def withdraw(self, item_id: str) -> dict[str, Any]:
+        """Withdraw an item; returns ``{"id", "revision"}``."""
+        return self._request("DELETE", f"/api/items/{quote(item_id, safe='')}")
+
+    def put_settings(self, screen_id: str, settings: dict[str, Any]) -> dict[str, Any]:
+        """Change some settings of a screen; returns ``{"screen_id", "revision", "settings"}``."""
+        return self._request(
+            "PUT", f"/api/screens/{quote(screen_id, safe='')}/settings", json=settings
+        )
+
+    def list_items(self) -> list[dict[str, Any]]:
+        """The published items, newest first."""
+        return list(self._request("GET", "/api/items")["items"])
+
+    def close(self) -> None:
+        """Close the underlying session."""
+        self._session.close()
+
+    def _request(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        headers = {**self._headers, **kwargs.pop("headers", {})}
+        kwargs.setdefault("timeout", (CONNECT_TIMEOUT, READ_TIMEOUT))
+        url = self.server_url + path
+        try:
+            response = self._session.request(method, url, headers=headers, **kwargs)
+        except requests.Timeout:
+            raise PublishError(f"服务器 {self.server_url} 响应超时", "timeout") from None
+        except requests.ConnectionError:
+            raise PublishError(
+                f"无法连接服务器 {self.server_url}（服务器没有运行或地址不对）", "connection_failed"
+            ) from None
+        except requests.RequestException as exc:
+            raise PublishError(f"请求失败：{type(exc).__name__}", "request_failed") from None
+        return _answer(response)
+
+
+def _answer(response: requests.Response) -> dict[str, Any]:
+    try:
+        data = response.json()
+    except ValueError:
+        data = None
+    if response.ok and isinstance(data, dict):
+        return data
+    if response.ok:
+        raise PublishError(
+            "服务器的回答无法识别（不是 JSON）", "bad_response", response.status_code
+        )
+    if isinstance(data, dict) and isinstance(data.get("detail"), str):
+        code = data.get("code") if isinstance(data.get("code"), str) else "http_error"
+        raise PublishError(data["detail"], str(code), response.status_code)
+    raise PublishError(
+        f"服务器返回 HTTP {response.status_code}",
+        f"http_{response.status_code}",
+        response.status_code,
+    )
+
+
+class MultipartFile:
+    """A ``multipart/form-data`` body with one file field, read from disk as it is sent.
+
+    ``requests`` would otherwise build the whole body in memory, which a course video of a
+    few GiB does not fit. Having ``__len__`` makes ``requests`` send a Content-Length.
+    """
+
+    def __init__(self, file: BinaryIO, filename: str, size: int, field: str = "file") -> None:
+        boundary = "kiosk-" + secrets.token_hex(16)
+        self.content_type = f"multipart/form-data; boundary={boundary}"
+        safe_name = (
+            filename.replace("\\", "_").replace('"', "_").replace("\r", "").replace("\n", "")
+        )
+        self._head = (
+            f"--{boundary}\r\n"
+            f'Content-Disposition: form-data; name="{field}"; filename="{safe_name}"\r\n'
+            "Content-Type: application/octet-stream\r\n\r\n"
+        ).encode()
+        self._tail = f"\r\n--{boundary}--\r\n".encode()
+        self._file = file
+        self._size = size
+        self._parts = self._chunks()
+
+    def __len__(self) -> int:
+        return len(self._head) + self._size + len(self._tail)
+
+    def __iter__(self) -> Iterator[bytes]:
+        return self._parts
+
+    def read(self, size: int = -1) -> bytes:
+        """Up to ``size`` bytes of the body (a chunk at a time; b"" at the end)."""
+        return next(self._parts, b"")
+
+    def _chunks(self) -> Iterator[bytes]:
+        yield self._head
+        while chunk := self._file.read(CHUNK_BYTES):
+            yield chunk
+        yield self._tail

@@ -1,0 +1,195 @@
+"""Errors as the API returns them: ``{"detail": "<中文说明>", "code": "<english_code>"}``.
+
+Every error response goes through :func:`error_response`, whatever raised it; no response
+ever carries a traceback. Unexpected exceptions become a generic 500 and one log line.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from content_cache.wire import ITEM_KINDS
+
+log = logging.getLogger("content_server")
+
+INTERNAL_ERROR = "服务器内部错误，请稍后重试；如果反复出现，请联系管理员查看服务器日志"
+
+_HTTP_ERRORS: dict[int, tuple[str, str]] = {
+    400: ("bad_request", "请求不正确"),
+    404: ("not_found", "找不到该地址"),
+    405: ("method_not_allowed", "不支持该请求方法"),
+    413: ("too_large", "请求内容太大"),
+}
+
+# pydantic error type -> Chinese text; ``{name}`` is filled from the error's ``ctx``.
+_VALIDATION_MESSAGES: dict[str, str] = {
+    "missing": "缺少必填字段",
+    "extra_forbidden": "未知字段",
+    "string_type": "应为文本",
+    "string_too_short": "太短（至少 {min_length} 个字符）",
+    "string_too_long": "太长（最多 {max_length} 个字符）",
+    "string_pattern_mismatch": "格式不正确",
+    "int_type": "应为整数",
+    "int_parsing": "应为整数",
+    "int_from_float": "应为整数",
+    "float_type": "应为数字",
+    "float_parsing": "应为数字",
+    "bool_type": "应为 true 或 false",
+    "bool_parsing": "应为 true 或 false",
+    "greater_than": "必须大于 {gt}",
+    "greater_than_equal": "不能小于 {ge}",
+    "less_than": "必须小于 {lt}",
+    "less_than_equal": "不能大于 {le}",
+    "too_short": "条目太少（至少 {min_length} 个）",
+    "too_long": "条目太多（最多 {max_length} 个）",
+    "literal_error": "取值应为 {expected}",
+    "list_type": "应为列表",
+    "dict_type": "应为对象",
+    "model_type": "应为对象",
+    "model_attributes_type": "应为对象",
+    "datetime_type": "不是有效的时间（例如 2026-12-01T08:00）",
+    "datetime_parsing": "不是有效的时间（例如 2026-12-01T08:00）",
+    "datetime_from_date_parsing": "不是有效的时间（例如 2026-12-01T08:00）",
+    "timezone_aware": "需要带时区的时间",
+    "date_type": "不是有效的日期（例如 2026-12-13）",
+    "date_parsing": "不是有效的日期（例如 2026-12-13）",
+    "date_from_datetime_parsing": "不是有效的日期（例如 2026-12-13）",
+    "time_type": "不是有效的时刻（例如 08:00）",
+    "time_parsing": "不是有效的时刻（例如 08:00）",
+    "json_invalid": "请求体不是有效的 JSON",
+    "union_tag_invalid": "类型 {tag} 不受支持（可选 {expected_tags}）",
+}
+
+# Messages of the wire models' own validators.
+_VALUE_ERRORS: dict[str, str] = {
+    "valid_until must be after valid_from": "结束时间 valid_until 必须晚于开始时间 valid_from",
+}
+
+
+class ApiError(Exception):
+    """An error the client should see, with its HTTP status, code and Chinese message."""
+
+    def __init__(
+        self, status: int, code: str, detail: str, headers: dict[str, str] | None = None
+    ) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.code = code
+        self.detail = detail
+        self.headers = headers or {}
+
+
+def error_response(exc: BaseException, request: Request | None = None) -> JSONResponse:
+    """Map any exception to the JSON error response the API returns for it."""
+    if isinstance(exc, ApiError):
+        return _json(exc.status, exc.code, exc.detail, exc.headers)
+    if isinstance(exc, RequestValidationError):
+        return _json(422, "invalid_request", describe_errors(exc.errors(), skip_prefix=True))
+    if isinstance(exc, ValidationError):
+        return _json(422, "invalid", describe_errors(exc.errors()))
+    if isinstance(exc, StarletteHTTPException):
+        code, detail = _HTTP_ERRORS.get(exc.status_code, ("http_error", "请求错误"))
+        return _json(exc.status_code, code, detail, dict(exc.headers or {}))
+    where = f"{request.method} {request.url.path}" if request is not None else "request"
+    log.error("unexpected error in %s: %s: %s", where, type(exc).__name__, exc)
+    log.debug("traceback of the unexpected error", exc_info=exc)
+    return _json(500, "internal_error", INTERNAL_ERROR)
+
+
+async def handle_exception(request: Request, exc: Exception) -> Response:
+    """Exception handler for FastAPI: delegates to :func:`error_response`."""
+    return error_response(exc, request)
+
+
+def describe_errors(errors: Sequence[Any], *, skip_prefix: bool = False) -> str:
+    """pydantic errors as one Chinese line naming the first bad field.
+
+    Args:
+        errors: ``ValidationError.errors()`` or ``RequestValidationError.errors()``.
+        skip_prefix: drop the first location part (FastAPI's ``body``/``query``/``path``).
+    """
+    if not errors:
+        return "请求内容不合法"
+    first = errors[0]
+    loc = list(first.get("loc", ()))
+    if skip_prefix and loc and loc[0] in ("body", "query", "path", "header"):
+        loc = loc[1:]
+    where = format_location(loc)
+    message = _message(first)
+    text = f"字段 {where}：{message}" if where else message
+    if len(errors) > 1:
+        text += f"（另有 {len(errors) - 1} 处错误）"
+    return text
+
+
+def format_location(loc: Sequence[Any]) -> str:
+    """``("entries", 0, "photo")`` -> ``entries[0].photo``; union tags are skipped."""
+    text = ""
+    for index, part in enumerate(loc):
+        if isinstance(part, int):
+            text += f"[{part}]"
+        elif index == 0 and part in ITEM_KINDS:
+            continue  # the discriminated union's tag, not a field
+        else:
+            text += f".{part}" if text else str(part)
+    return text
+
+
+def _message(error: Any) -> str:
+    kind = error.get("type", "")
+    if kind == "value_error":
+        raw = str(error.get("msg", "")).removeprefix("Value error, ")
+        return _VALUE_ERRORS.get(raw, raw)
+    template = _VALIDATION_MESSAGES.get(kind)
+    if template is None:
+        return str(error.get("msg", "不合法"))
+    try:
+        return template.format(**(error.get("ctx") or {}))
+    except (KeyError, IndexError):
+        return template.split("（")[0]
+
+
+def _json(
+    status: int, code: str, detail: str, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    return JSONResponse({"detail": detail, "code": code}, status_code=status, headers=headers)
+
+
+class CatchAllMiddleware:
+    """Turns any exception that escaped the handlers into the generic 500 JSON error.
+
+    Starlette's own ``ServerErrorMiddleware`` re-raises after answering, which makes uvicorn
+    log a full traceback; this middleware is the loop boundary that stops it, so an
+    unexpected error costs exactly one log line.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception as exc:  # noqa: BLE001 - the boundary: nothing may escape as a traceback
+            response = error_response(exc, Request(scope))
+            if not started:
+                await response(scope, receive, send)

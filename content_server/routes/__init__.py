@@ -1,0 +1,1 @@
+"""HTTP routes, one module per resource; each exposes ``build_router(ctx, require_admin)``."""

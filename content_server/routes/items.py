@@ -1,0 +1,131 @@
+"""``/api/items``: publish, withdraw and list items (admin only)."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Callable
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends
+
+from content_cache.wire import AssetRef
+from content_server import db
+from content_server.context import ServerContext
+from content_server.errors import ApiError
+from content_server.items import ItemDraft, build_item, is_valid_id, new_item_id, target_label
+from content_server.timefmt import from_db
+
+log = logging.getLogger("content_server")
+
+
+def build_router(ctx: ServerContext, require_admin: Callable[..., None]) -> APIRouter:
+    """Routes for items."""
+    router = APIRouter(prefix="/api/items", dependencies=[Depends(require_admin)])
+
+    @router.post("", status_code=201)
+    def publish_item(payload: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
+        """Publish an item: the wire item's fields plus ``to`` (``all`` or a screen id)."""
+        return publish(ctx, payload)
+
+    @router.delete("/{item_id}")
+    def withdraw_item(item_id: str) -> dict[str, Any]:
+        """Withdraw an item from every screen it was published to."""
+        return withdraw(ctx, item_id)
+
+    @router.get("")
+    def list_items() -> dict[str, Any]:
+        """Items, newest first, with their status at this moment."""
+        now = ctx.clock()
+        with ctx.db.connect() as conn:
+            rows = db.list_items(conn)
+        return {"items": [_summary(row, now) for row in rows]}
+
+    return router
+
+
+def publish(ctx: ServerContext, payload: dict[str, Any]) -> dict[str, Any]:
+    """Validate and store a new item; returns ``{"id", "revision"}``."""
+    now = ctx.clock()
+    item_id = new_item_id(str(payload.get("kind")))
+    with ctx.db.connect() as conn:
+        draft = build_item(payload, item_id, lambda sha256: _asset_ref(conn, sha256), now)
+        with db.write_transaction(conn):
+            seq = db.add_change(conn, "publish", draft.target, item_id, now)
+            db.add_item(conn, _new_item(draft), seq, now)
+    log.info("published %s %s to %s (revision %d)", draft.item.kind, item_id, draft.target, seq)
+    ctx.notifier.notify_changed([draft.target], seq)
+    return {"id": item_id, "revision": seq}
+
+
+def withdraw(ctx: ServerContext, item_id: str) -> dict[str, Any]:
+    """Withdraw an item; withdrawing it again is harmless. Returns ``{"id", "revision"}``."""
+    not_found = ApiError(404, "item_not_found", f"找不到内容 {item_id[:64]}")
+    if not is_valid_id(item_id):
+        raise not_found
+    now = ctx.clock()
+    with ctx.db.connect() as conn, db.write_transaction(conn):
+        row = db.get_item(conn, item_id)
+        if row is None:
+            raise not_found
+        if row["withdrawn_at"] is not None:
+            return {"id": item_id, "revision": int(row["changed_seq"])}
+        target = str(row["target"])
+        seq = db.add_change(conn, "withdraw", target, item_id, now)
+        db.withdraw_item(conn, item_id, seq, now)
+    log.info("withdrew %s from %s (revision %d)", item_id, target, seq)
+    ctx.notifier.notify_changed([target], seq)
+    return {"id": item_id, "revision": seq}
+
+
+def item_status(row: sqlite3.Row, now: datetime) -> str:
+    """``withdrawn``, ``ended``, ``scheduled`` (not started yet) or ``active``."""
+    if row["withdrawn_at"] is not None:
+        return "withdrawn"
+    if row["valid_until"] is not None and from_db(row["valid_until"]) <= now:
+        return "ended"
+    if row["valid_from"] is not None and from_db(row["valid_from"]) > now:
+        return "scheduled"
+    return "active"
+
+
+def _summary(row: sqlite3.Row, now: datetime) -> dict[str, Any]:
+    def when(column: str) -> str | None:
+        value = row[column]
+        return from_db(value).isoformat() if value is not None else None
+
+    return {
+        "id": row["id"],
+        "kind": row["kind"],
+        "title": row["title"],
+        "to": target_label(row["target"]),
+        "priority": row["priority"],
+        "valid_from": when("valid_from"),
+        "valid_until": when("valid_until"),
+        "created_at": when("created_at"),
+        "withdrawn_at": when("withdrawn_at"),
+        "revision": row["changed_seq"],
+        "status": item_status(row, now),
+    }
+
+
+def _asset_ref(conn: sqlite3.Connection, sha256: str) -> AssetRef | None:
+    row = db.get_asset(conn, sha256)
+    if row is None:
+        return None
+    return AssetRef(sha256=row.sha256, size=row.size, media_type=row.media_type)
+
+
+def _new_item(draft: ItemDraft) -> db.NewItem:
+    item = draft.item
+    return db.NewItem(
+        id=item.id,
+        kind=item.kind,
+        target=draft.target,
+        title=item.title,
+        priority=item.priority,
+        valid_from=item.valid_from,
+        valid_until=item.valid_until,
+        body=item.model_dump_json(),
+    )

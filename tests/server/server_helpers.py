@@ -1,0 +1,155 @@
+"""Helpers shared by the content server tests (imported by the tests and conftest)."""
+
+from __future__ import annotations
+
+import io
+import os
+import queue
+import re
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import requests
+from fastapi.testclient import TestClient
+from PIL import Image
+
+TOKEN = "test-admin-token-0123456789"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+READY = re.compile(r"content server ready on (http://[\w.:\[\]]+)")
+START_SECONDS = 30.0
+ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+
+
+class FakeClock:
+    """A clock the tests move by hand."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+def image_bytes(fmt: str = "PNG", size: tuple[int, int] = (64, 48)) -> bytes:
+    """A small real image in ``fmt``, with some detail so it is not trivially tiny."""
+    image = Image.new("RGB", size, (183, 25, 15))
+    for x in range(0, size[0], 4):
+        image.putpixel((x, x % size[1]), (245, 197, 66))
+    buffer = io.BytesIO()
+    image.save(buffer, format=fmt)
+    return buffer.getvalue()
+
+
+def upload(client: TestClient, data: bytes, filename: str = "poster.png", **params: str) -> Any:
+    """POST /api/assets with ``data`` as the multipart field ``file``; returns the response."""
+    return client.post("/api/assets", headers=AUTH, params=params, files={"file": (filename, data)})
+
+
+def publish(client: TestClient, **payload: Any) -> dict[str, Any]:
+    """POST /api/items and insist on 201; returns ``{"id", "revision"}``."""
+    response = client.post("/api/items", headers=AUTH, json=payload)
+    assert response.status_code == 201, response.text
+    return dict(response.json())
+
+
+def poster_payload(client: TestClient, **fields: Any) -> dict[str, Any]:
+    """A poster payload for a freshly uploaded image; ``fields`` override."""
+    ref = upload(client, image_bytes()).json()
+    payload = {"kind": "poster", "title": "海报", "to": "all", "image": {"sha256": ref["sha256"]}}
+    return payload | fields
+
+
+def manifest(client: TestClient, screen: str = "screen-1") -> dict[str, Any]:
+    """GET a screen's manifest and insist on 200."""
+    response = client.get(f"/api/screens/{screen}/manifest")
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
+# --- a real server process ---------------------------------------------------------------
+
+
+@dataclass
+class RunningServer:
+    url: str
+    process: subprocess.Popen[str]
+    data_dir: Path
+    log_lines: list[str]
+
+
+def clean_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("KIOSK_TOKEN", "KIOSK_ADMIN_TOKEN")}
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+def start_server(data_dir: Path, token: str = TOKEN) -> RunningServer:
+    """``python -m content_server.cli server --port 0``; waits for its ready line and /healthz."""
+    command = [sys.executable, "-m", "content_server.cli", "server", "--data", str(data_dir)]
+    command += ["--host", "127.0.0.1", "--port", "0", "--admin-token", token]
+    process = subprocess.Popen(
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=clean_env()
+    )
+    lines: queue.Queue[str | None] = queue.Queue()
+    log_lines: list[str] = []
+
+    def pump() -> None:
+        assert process.stderr is not None
+        for line in process.stderr:
+            log_lines.append(line)
+            lines.put(line)
+        lines.put(None)
+
+    threading.Thread(target=pump, daemon=True).start()
+    server = RunningServer(_wait_ready(lines, process), process, data_dir, log_lines)
+    _wait_healthy(server.url)
+    return server
+
+
+def _wait_ready(lines: queue.Queue[str | None], process: subprocess.Popen[str]) -> str:
+    deadline = time.monotonic() + START_SECONDS
+    while time.monotonic() < deadline:
+        try:
+            line = lines.get(timeout=0.5)
+        except queue.Empty:
+            continue
+        if line is None:
+            break
+        match = READY.search(line)
+        if match:
+            return match.group(1)
+    stop_server(process)
+    raise AssertionError("the content server did not report ready")
+
+
+def _wait_healthy(url: str) -> None:
+    deadline = time.monotonic() + START_SECONDS
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(f"{url}/healthz", timeout=2).status_code == 200:
+                return
+        except requests.ConnectionError:
+            pass
+        time.sleep(0.05)
+    raise AssertionError(f"{url}/healthz never answered 200")
+
+
+def stop_server(process: subprocess.Popen[str]) -> int:
+    """SIGTERM, then SIGKILL after 10 s; returns the exit code."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    return process.returncode
