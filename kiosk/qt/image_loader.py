@@ -1,0 +1,204 @@
+"""Poster images decoded off the GUI thread, scaled for the screen before their turn.
+
+A :class:`PosterLoader` decodes files on its own ``QThreadPool``: each worker reads the file
+with ``QImageReader`` directly at the size it will be shown (JPEG decodes at reduced size),
+and posts the ``QImage`` back with a queued signal. Only the conversion to ``QPixmap`` happens
+on the GUI thread. Workers never touch widgets.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from kiosk.qt.qt import (
+    QImage,
+    QImageIOHandler,
+    QImageReader,
+    QObject,
+    QPixmap,
+    QRunnable,
+    QSize,
+    Qt,
+    QThreadPool,
+    Signal,
+)
+
+log = logging.getLogger("kiosk.screen")
+
+TAIL_BYTES = 64 * 1024
+# The last bytes of a complete file, by the format QImageReader detected. A truncated JPEG
+# would otherwise decode "successfully" with a grey lower half (and a Qt warning), a truncated
+# PNG with a libpng message on stderr.
+_END_MARKERS = {b"jpeg": b"\xff\xd9", b"png": b"IEND"}
+
+
+class DecodeError(Exception):
+    """The file cannot be shown; the message is one line for the log."""
+
+
+def decode_poster(path: Path, target: QSize) -> QImage:
+    """Read the image at ``path`` scaled to fit ``target``, keeping its aspect ratio.
+
+    Safe to call off the GUI thread. EXIF orientation is applied.
+
+    Raises:
+        DecodeError: the file is missing, truncated, not an image, or cannot be decoded.
+    """
+    if not path.is_file():
+        raise DecodeError("file missing")
+    reader = QImageReader(str(path))
+    reader.setAutoTransform(True)
+    if not reader.canRead():
+        raise DecodeError(f"not an image: {reader.errorString()}")
+    _check_complete(path, bytes(reader.format().data()))
+    source = reader.size()
+    if source.isValid() and not source.isEmpty():
+        reader.setScaledSize(_fitted_source_size(reader, source, target))
+    image = reader.read()
+    if image.isNull():
+        raise DecodeError(f"cannot decode: {reader.errorString()}")
+    fitted = image.size().scaled(target, Qt.AspectRatioMode.KeepAspectRatio)
+    if image.size() != fitted:
+        image = image.scaled(
+            fitted, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
+        )
+    opaque = QImage.Format.Format_RGB32
+    return image.convertToFormat(
+        QImage.Format.Format_ARGB32_Premultiplied if image.hasAlphaChannel() else opaque
+    )
+
+
+def _fitted_source_size(reader: QImageReader, source: QSize, target: QSize) -> QSize:
+    """The size to decode at, in the file's own orientation, so the shown image fits ``target``."""
+    rotated = bool(reader.transformation() & QImageIOHandler.Transformation.TransformationRotate90)
+    shown = source.transposed() if rotated else source
+    fitted = shown.scaled(target, Qt.AspectRatioMode.KeepAspectRatio)
+    return fitted.transposed() if rotated else fitted
+
+
+def _check_complete(path: Path, image_format: bytes) -> None:
+    marker = _END_MARKERS.get(image_format)
+    if marker is None:
+        return  # other formats: the decoder's own checks decide
+    try:
+        with open(path, "rb") as handle:
+            size = handle.seek(0, 2)
+            handle.seek(max(0, size - TAIL_BYTES))
+            tail = handle.read()
+    except OSError as exc:
+        raise DecodeError(f"cannot read: {exc.strerror}") from None
+    if marker not in tail:
+        raise DecodeError(f"truncated {image_format.decode()} file")
+
+
+class _DecodeTask(QRunnable):
+    """One decode on a pool thread; the result goes to ``deliver``."""
+
+    def __init__(
+        self,
+        key: str,
+        path: Path,
+        target: QSize,
+        generation: int,
+        deliver: Callable[[str, int, object, str], None],
+    ) -> None:
+        super().__init__()
+        self._key, self._path, self._target = key, path, QSize(target)
+        self._generation, self._deliver = generation, deliver
+
+    def run(self) -> None:
+        try:
+            image: QImage | None = decode_poster(self._path, self._target)
+            error = ""
+        except DecodeError as exc:
+            image, error = None, str(exc)
+        except Exception as exc:  # broad on purpose: a bug here must not leave it "loading"
+            image, error = None, f"decoder failed: {type(exc).__name__}: {exc}"
+        self._deliver(self._key, self._generation, image, error)
+
+
+class PosterLoader(QObject):
+    """Decodes posters ahead of time and keeps the few that are about to be shown.
+
+    Keys are the assets' sha256: content-addressed, so a file that failed to decode fails
+    again, and is not retried until it leaves the rotation.
+
+    Args:
+        pool: the thread pool to decode on (one with two threads is made if not given).
+        parent: the QObject parent.
+
+    Signals:
+        ready(key): the pixmap for ``key`` is available from :meth:`pixmap`.
+        failed(key, reason): ``key`` cannot be shown; ``reason`` is one line.
+    """
+
+    ready = Signal(str)
+    failed = Signal(str, str)
+    _decoded = Signal(str, int, object, str)
+
+    def __init__(self, pool: QThreadPool | None = None, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._pool = pool or QThreadPool(self)
+        if pool is None:
+            self._pool.setMaxThreadCount(2)
+        self._target = QSize(1080, 1920)
+        self._generation = 0
+        self._loading: dict[str, Path] = {}
+        self._pixmaps: dict[str, QPixmap] = {}
+        self._failures: dict[str, str] = {}
+        self._closed = False
+        self._decoded.connect(self._on_decoded, Qt.ConnectionType.QueuedConnection)
+
+    def set_target_size(self, size: QSize) -> None:
+        """Decode for ``size`` device pixels from now on; drop what was decoded for another."""
+        if size == self._target or size.isEmpty():
+            return
+        self._target = QSize(size)
+        self._generation += 1
+        self._pixmaps.clear()
+        for key, path in self._loading.items():
+            self._submit(key, path)
+
+    def request(self, key: str, path: Path) -> None:
+        """Start decoding ``path`` unless it is ready, loading, or known to fail."""
+        if self._closed or key in self._pixmaps or key in self._loading or key in self._failures:
+            return
+        self._loading[key] = path
+        self._submit(key, path)
+
+    def pixmap(self, key: str) -> QPixmap | None:
+        """The decoded pixmap of ``key``, or None if it is not ready."""
+        return self._pixmaps.get(key)
+
+    def failure(self, key: str) -> str | None:
+        """Why ``key`` cannot be shown, or None if it has not failed."""
+        return self._failures.get(key)
+
+    def retain(self, pixmaps: Iterable[str], failures: Iterable[str]) -> None:
+        """Forget every decoded pixmap and every failure whose key is not listed."""
+        keep_pixmaps, keep_failures = set(pixmaps), set(failures)
+        self._pixmaps = {k: v for k, v in self._pixmaps.items() if k in keep_pixmaps}
+        self._failures = {k: v for k, v in self._failures.items() if k in keep_failures}
+
+    def close(self) -> None:
+        """Drop queued decodes and wait for the running ones; later results are ignored."""
+        self._closed = True
+        self._pool.clear()
+        self._pool.waitForDone()
+
+    def _submit(self, key: str, path: Path) -> None:
+        task = _DecodeTask(key, path, self._target, self._generation, self._decoded.emit)
+        self._pool.start(task)
+
+    def _on_decoded(self, key: str, generation: int, image: QImage | None, error: str) -> None:
+        if self._closed or generation != self._generation or key not in self._loading:
+            return
+        del self._loading[key]
+        if image is None:
+            self._failures[key] = error
+            self.failed.emit(key, error)
+            return
+        self._pixmaps[key] = QPixmap.fromImage(image)
+        self.ready.emit(key)

@@ -1,0 +1,116 @@
+"""The main zone's poster view: letterboxed posters with a cross-fade between them.
+
+The view paints at most two pixmaps, already decoded and scaled off the GUI thread by
+:class:`~kiosk.qt.image_loader.PosterLoader`. It repaints only while a fade runs; when a
+poster stands, nothing is drawn until the next one.
+"""
+
+from __future__ import annotations
+
+from kiosk.qt.qt import (
+    QEasingCurve,
+    QPainter,
+    QPaintEvent,
+    QPixmap,
+    QRect,
+    QSize,
+    Qt,
+    QVariantAnimation,
+    QWidget,
+    Signal,
+)
+from kiosk.qt.theme import Theme
+
+
+def fit_rect(image: QSize, area: QRect) -> QRect:
+    """The largest rectangle of ``image``'s aspect ratio centred in ``area``."""
+    size = image.scaled(area.size(), Qt.AspectRatioMode.KeepAspectRatio)
+    x = area.x() + (area.width() - size.width()) // 2
+    y = area.y() + (area.height() - size.height()) // 2
+    return QRect(x, y, size.width(), size.height())
+
+
+class PosterView(QWidget):
+    """Shows one poster at a time, never stretched, letterboxed in the theme background.
+
+    Args:
+        theme: colours and the fade duration.
+        parent: the parent widget.
+
+    Signals:
+        transition_finished(): the last cross-fade has ended.
+    """
+
+    transition_finished = Signal()
+
+    def __init__(self, theme: Theme, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._theme = theme
+        self._current: QPixmap | None = None
+        self._previous: QPixmap | None = None
+        self._progress = 1.0
+        self._fade = QVariantAnimation(self)
+        self._fade.setStartValue(0.0)
+        self._fade.setEndValue(1.0)
+        self._fade.setEasingCurve(QEasingCurve.Type.InOutQuad)
+        self._fade.valueChanged.connect(self._on_fade_step)
+        self._fade.finished.connect(self._on_fade_finished)
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+
+    def set_theme(self, theme: Theme) -> None:
+        """Use ``theme`` from the next paint on."""
+        self._theme = theme
+        self.update()
+
+    def show_pixmap(self, pixmap: QPixmap) -> None:
+        """Cross-fade from the poster shown now (or the background) to ``pixmap``."""
+        self._fade.stop()
+        self._previous, self._current = self._current, pixmap
+        duration = self._theme.motion.fade_ms
+        if duration <= 0 or not self.isVisible():
+            self._on_fade_finished()
+            return
+        self._progress = 0.0
+        self._fade.setDuration(duration)
+        self._fade.start()
+
+    def replace_pixmap(self, pixmap: QPixmap) -> None:
+        """Swap the poster shown for the same poster at another size, without a fade."""
+        self._current = pixmap
+        self.update()
+
+    def clear(self) -> None:
+        """Show only the background (the next poster then fades in from it)."""
+        self._fade.stop()
+        self._current = self._previous = None
+        self._progress = 1.0
+        self.update()
+
+    def is_fading(self) -> bool:
+        """True while a cross-fade runs."""
+        return self._fade.state() == QVariantAnimation.State.Running
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), self._theme.color("background"))
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        if self._previous is not None and self._progress < 1.0:
+            painter.setOpacity(1.0 - self._progress)
+            self._draw(painter, self._previous)
+        if self._current is not None:
+            painter.setOpacity(self._progress)
+            self._draw(painter, self._current)
+        painter.end()
+
+    def _draw(self, painter: QPainter, pixmap: QPixmap) -> None:
+        painter.drawPixmap(fit_rect(pixmap.size(), self.rect()), pixmap)
+
+    def _on_fade_step(self, value: float) -> None:
+        self._progress = float(value)
+        self.update()
+
+    def _on_fade_finished(self) -> None:
+        self._previous = None
+        self._progress = 1.0
+        self.update()
+        self.transition_finished.emit()

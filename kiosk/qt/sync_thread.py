@@ -1,0 +1,47 @@
+"""The sync loop on its own thread; each result comes back to the GUI thread as a signal."""
+
+from __future__ import annotations
+
+import logging
+
+from content_cache.sync import SyncLoop, SyncResult
+from kiosk.qt.qt import QObject, QThread, Signal
+
+log = logging.getLogger("kiosk.screen")
+
+
+class SyncThread(QThread):
+    """Runs ``SyncLoop.run`` off the GUI thread.
+
+    Args:
+        loop: the sync loop to run.
+        parent: the QObject parent.
+
+    Signals:
+        result(SyncResult): after every sync attempt; delivered on the receiver's thread.
+    """
+
+    result = Signal(object)
+
+    def __init__(self, loop: SyncLoop, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._loop = loop
+        self.setObjectName("sync")
+
+    def run(self) -> None:
+        try:
+            self._loop.run(self._emit)
+        except Exception:  # broad on purpose: the thread's boundary; the screen keeps its content
+            log.exception("sync thread stopped by an unexpected error", extra={"event": "error"})
+
+    def wake(self) -> None:
+        """Sync at once (e.g. after a push from the server)."""
+        self._loop.wake()
+
+    def stop(self, timeout_ms: int = 10_000) -> bool:
+        """Ask the loop to stop and wait for the thread; False if it did not end in time."""
+        self._loop.stop()
+        return self.wait(timeout_ms)
+
+    def _emit(self, result: SyncResult) -> None:
+        self.result.emit(result)

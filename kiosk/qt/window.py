@@ -1,0 +1,249 @@
+"""The kiosk window of wall mode: header band, main zone, notice band.
+
+Every size derives from the window size through :class:`~kiosk.qt.theme.Metrics`, so the
+same window fits 1080x1920, 1920x1080 and 4K. The window only renders what it is told;
+deciding what to show is the controller's job.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Sequence
+from datetime import datetime, tzinfo
+
+from content_cache.wire import Notice
+from kiosk.qt.bands import HeaderBand, NoticeBand
+from kiosk.qt.pages import IdlePage, UrgentPage, WaitingPage
+from kiosk.qt.poster_view import PosterView
+from kiosk.qt.qt import (
+    QEvent,
+    QLayout,
+    QObject,
+    QPainter,
+    QPaintEvent,
+    QResizeEvent,
+    QSize,
+    QStackedWidget,
+    Qt,
+    QTimer,
+    QVBoxLayout,
+    QWidget,
+    Signal,
+)
+from kiosk.qt.theme import Metrics, Theme
+
+DEFAULT_ORG_NAME = "党建宣传屏"
+Clock = Callable[[], datetime]
+
+
+class Page(enum.Enum):
+    """What the main zone shows."""
+
+    POSTERS = "posters"
+    IDLE = "idle"
+    WAITING = "waiting"
+    URGENT = "urgent"
+
+
+class MinuteTicker(QObject):
+    """Emits ``tick`` right after every full minute of ``clock`` (no per-second timer).
+
+    Args:
+        clock: returns the current aware datetime.
+        parent: the QObject parent.
+    """
+
+    tick = Signal()
+
+    def __init__(self, clock: Clock, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._clock = clock
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self._timer.timeout.connect(self._fire)
+
+    def start(self) -> None:
+        """Tick at the next minute boundary, and after every one after it."""
+        now = self._clock()
+        into_minute_ms = now.second * 1000 + now.microsecond // 1000
+        self._timer.start(60_000 - into_minute_ms + 50)  # 50 ms late rather than early
+
+    def stop(self) -> None:
+        """Stop ticking."""
+        self._timer.stop()
+
+    def _fire(self) -> None:
+        self.tick.emit()
+        self.start()
+
+
+class MainZone(QStackedWidget):
+    """The stack of main-zone pages; tells its size, which hidden pages do not know.
+
+    Signals:
+        resized(QSize): the zone's new size in device pixels.
+    """
+
+    resized = Signal(QSize)
+
+    def device_size(self) -> QSize:
+        """The zone's size in device pixels: what posters are decoded for."""
+        ratio = self.devicePixelRatioF()
+        return QSize(round(self.width() * ratio), round(self.height() * ratio))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.resized.emit(self.device_size())
+
+
+class KioskWindow(QWidget):
+    """Header band, main zone (posters or one of the pages) and the notice band.
+
+    Args:
+        theme: the theme to start with.
+        screen_id: shown on the waiting page so an installer can tell screens apart.
+        clock: returns the current aware datetime (shown in the window's time zone).
+        timezone: the time zone of the date and clock.
+
+    Signals:
+        first_painted(): emitted once, after the window painted for the first time.
+        minute_passed(): emitted right after each full minute (the clock was updated).
+    """
+
+    first_painted = Signal()
+    minute_passed = Signal()
+
+    def __init__(
+        self,
+        theme: Theme,
+        screen_id: str,
+        clock: Clock,
+        timezone: tzinfo,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._theme = theme
+        self._clock = clock
+        self._timezone = timezone
+        self._painted = False
+        self.setWindowTitle(DEFAULT_ORG_NAME)
+        self.header = HeaderBand(theme, DEFAULT_ORG_NAME, self)
+        self.poster_view = PosterView(theme)
+        self.idle_page = IdlePage(theme, DEFAULT_ORG_NAME)
+        self.waiting_page = WaitingPage(theme, screen_id)
+        self.urgent_page = UrgentPage(theme)
+        self.main_zone = MainZone(self)
+        self._pages = {
+            Page.POSTERS: self.poster_view,
+            Page.IDLE: self.idle_page,
+            Page.WAITING: self.waiting_page,
+            Page.URGENT: self.urgent_page,
+        }
+        for widget in self._pages.values():
+            self.main_zone.addWidget(widget)
+        self.main_zone.setCurrentWidget(self.idle_page)
+        self.notice_band = NoticeBand(theme, self)
+        self.notice_band.hide()
+        self._build_layout()
+        self._ticker = MinuteTicker(clock, self)
+        self._ticker.tick.connect(self._show_time)
+        self._ticker.tick.connect(self.minute_passed)
+        self._show_time()
+        self._ticker.start()
+        self._apply_metrics()
+
+    @property
+    def theme(self) -> Theme:
+        """The theme in use."""
+        return self._theme
+
+    def page(self) -> Page:
+        """What the main zone shows now."""
+        current = self.main_zone.currentWidget()
+        return next(page for page, widget in self._pages.items() if widget is current)
+
+    def show_page(self, page: Page) -> None:
+        """Switch the main zone to ``page``."""
+        self.main_zone.setCurrentWidget(self._pages[page])
+
+    def show_waiting(self, status: str | None = None) -> None:
+        """Show the waiting page, with ``status`` as its small line if given."""
+        if status is not None:
+            self.waiting_page.set_status(status)
+        self.show_page(Page.WAITING)
+
+    def show_urgent(self, notice: Notice) -> None:
+        """Replace the main zone with ``notice`` in large type."""
+        self.urgent_page.set_notice(notice)
+        self.show_page(Page.URGENT)
+
+    def set_notices(self, notices: Sequence[Notice]) -> None:
+        """Show ``notices`` in the lower band; the band is hidden when there are none."""
+        self.notice_band.set_notices(notices)
+        self.notice_band.setVisible(bool(notices))
+
+    def set_org_name(self, name: str) -> None:
+        """Show ``name`` (or the default name when empty) as the organisation."""
+        name = name.strip() or DEFAULT_ORG_NAME
+        self.header.set_org_name(name)
+        self.idle_page.set_org_name(name)
+
+    def set_timezone(self, timezone: tzinfo) -> None:
+        """Show date and clock in ``timezone``."""
+        self._timezone = timezone
+        self._show_time()
+
+    def set_theme(self, theme: Theme) -> None:
+        """Use ``theme`` everywhere."""
+        if theme != self._theme:
+            self._theme = theme
+            self.poster_view.set_theme(theme)
+            self._apply_metrics()
+
+    def close_down(self) -> None:
+        """Stop the clock (before the window goes away)."""
+        self._ticker.stop()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._apply_metrics()
+
+    def event(self, event: QEvent) -> bool:
+        handled = super().event(event)
+        # The window's children cover it, so its own paintEvent may never run; the update
+        # request is when Qt paints the whole tree and flushes it to the screen.
+        if not self._painted and event.type() == QEvent.Type.UpdateRequest:
+            self._painted = True
+            self.first_painted.emit()
+        return handled
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), self._theme.color("background"))
+        painter.end()
+
+    def _build_layout(self) -> None:
+        layout = QVBoxLayout(self)
+        # The window's size is the screen's: no minimum/maximum from the bands' fixed heights
+        # (they would also be size hints to the window system, which kiosks have no use for).
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.header)
+        layout.addWidget(self.main_zone, 1)
+        layout.addWidget(self.notice_band)
+
+    def _apply_metrics(self) -> None:
+        metrics = Metrics.for_size(self._theme, self.width(), self.height())
+        self.header.setFixedHeight(metrics.header_height)
+        self.notice_band.setFixedHeight(metrics.notice_height)
+        for widget in (self.header, self.notice_band, self.idle_page, self.waiting_page):
+            widget.set_style(self._theme, metrics)
+        self.urgent_page.set_style(self._theme, metrics)
+        self.update()
+
+    def _show_time(self) -> None:
+        now = self._clock().astimezone(self._timezone)
+        self.header.set_now(now)
+        self.idle_page.set_now(now)
