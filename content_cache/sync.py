@@ -20,6 +20,7 @@ from urllib.parse import quote
 
 import requests
 
+from content_cache.push import PushListener
 from content_cache.store import AssetError, CacheStore, Snapshot
 from content_cache.wire import AssetRef, ManifestError, parse_manifest
 
@@ -204,8 +205,11 @@ class SyncLoop:
         max_backoff: float = 60.0,
         jitter: float = 0.1,
         rng: random.Random | None = None,
+        push: bool = True,
     ) -> None:
         self.engine = engine
+        self.push = push
+        self._known_revision: int | None = None
         self.poll_seconds = poll_seconds
         self.max_backoff = max_backoff
         self.jitter = jitter
@@ -214,7 +218,32 @@ class SyncLoop:
         self._stop = threading.Event()
 
     def run(self, on_result: Callable[[SyncResult], None]) -> None:
-        """Sync until ``stop()``; call ``on_result`` after every attempt (on this thread)."""
+        """Sync until ``stop()``; call ``on_result`` after every attempt (on this thread).
+
+        With ``push``, a listener thread wakes the loop whenever the server announces a
+        revision other than the one in the cache.
+        """
+        listener = self._start_push() if self.push else None
+        try:
+            self._run(on_result)
+        finally:
+            if listener is not None:
+                listener.stop()
+
+    def _start_push(self) -> PushListener:
+        engine = self.engine
+        listener = PushListener(
+            engine.server_url, engine.screen_id, self._on_push, max_backoff=self.max_backoff
+        )
+        threading.Thread(target=listener.run, name="push-listener", daemon=True).start()
+        return listener
+
+    def _on_push(self, revision: int) -> None:
+        if revision != self._known_revision:
+            log.info("push: revision %d announced", revision)
+            self.wake()
+
+    def _run(self, on_result: Callable[[SyncResult], None]) -> None:
         failures = 0
         last_status = None
         while not self._stop.is_set():
@@ -226,6 +255,8 @@ class SyncLoop:
                 level = logging.WARNING if result.status == "failed" else logging.INFO
                 log.log(level, "sync %s: %s (next in %.0f s)", result.status, result.message, pause)
             last_status = result.status
+            if result.snapshot is not None:
+                self._known_revision = result.snapshot.manifest.revision
             on_result(SyncResult(**{**result.__dict__, "retry_in": pause}))
             self._wait(pause)
 

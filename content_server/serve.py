@@ -28,6 +28,13 @@ class ReadyServer(uvicorn.Server):
         super().__init__(config)
         self._on_ready = on_ready
 
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        """End the screens' event streams first, so stopping does not wait on them."""
+        context = getattr(self.config.app.state, "context", None)
+        if context is not None:
+            context.notifier.close()
+        await super().shutdown(sockets=sockets)
+
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         """Start listening, then report."""
         await super().startup(sockets=sockets)

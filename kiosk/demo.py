@@ -96,22 +96,12 @@ def demo_command(args: argparse.Namespace) -> int:
             stop_server(server)
 
 
-def start_server(data_dir: Path, token: str) -> subprocess.Popen[str]:
-    """Start ``kiosk server`` on a free loopback port as a child process."""
+def start_server(data_dir: Path, token: str, port: int = 0) -> subprocess.Popen[str]:
+    """Start ``kiosk server`` on a loopback port (0: a free one) as a child process."""
     command = [
-        sys.executable,
-        "-m",
-        "kiosk",
-        "server",
-        "--data",
-        str(data_dir),
-        "--host",
-        "127.0.0.1",
-        "--port",
-        "0",
-        "--admin-token",
-        token,
-    ]
+        sys.executable, "-m", "kiosk", "server", "--data", str(data_dir),
+        "--host", "127.0.0.1", "--port", str(port), "--admin-token", token,
+    ]  # fmt: skip
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     return subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env

@@ -93,7 +93,7 @@ def sync_command(args: argparse.Namespace) -> int:
         result = engine.sync_once()
         log.info("sync %s: %s", result.status, result.message)
         return 1 if result.status == "failed" else 0
-    loop = SyncLoop(engine, config.poll_seconds, config.max_backoff_seconds)
+    loop = SyncLoop(engine, config.poll_seconds, config.max_backoff_seconds, push=config.push)
     try:
         loop.run(lambda result: None)
     except KeyboardInterrupt:

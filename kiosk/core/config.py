@@ -39,6 +39,9 @@ class ScreenConfig(BaseModel):
     max_backoff_seconds: float = Field(
         60.0, ge=1, le=3600, description="Longest pause between retries while the server is down."
     )
+    push: bool = Field(
+        True, description="Listen for the server's change events and sync at once on each."
+    )
     orientation: Literal["auto", "portrait", "landscape"] | None = Field(
         None, description="Override the orientation set on the server (auto: from the screen)."
     )

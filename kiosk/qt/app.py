@@ -86,7 +86,9 @@ def _run(app: QApplication, config: ScreenConfig, stopper: SignalStopper) -> int
     scheduler = ScreenScheduler(parent=app)
     controller = ScreenController(window, loader, scheduler, themes, config.screen)
     engine = SyncEngine(store, config.server, config.screen)
-    sync = SyncThread(SyncLoop(engine, config.poll_seconds, config.max_backoff_seconds))
+    sync = SyncThread(
+        SyncLoop(engine, config.poll_seconds, config.max_backoff_seconds, push=config.push)
+    )
     sync.result.connect(controller.on_sync_result)
     show_window(app, window, config)
     scheduler.start()

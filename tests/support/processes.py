@@ -22,14 +22,21 @@ LogLine = dict[str, Any]
 class ServerProcess:
     """``kiosk server`` on a free loopback port with its own data directory."""
 
-    def __init__(self, data_dir: Path, token: str | None = None) -> None:
+    def __init__(self, data_dir: Path, token: str | None = None, port: int = 0) -> None:
         self.data_dir = data_dir
         self.token = token or secrets.token_urlsafe(16)
-        self.proc = start_server(data_dir, self.token)
+        self.proc = start_server(data_dir, self.token, port)
         self.url = wait_until_ready(self.proc)
+        self.port = int(self.url.rsplit(":", 1)[1])
 
     def stop(self) -> None:
         stop_server(self.proc)
+
+    def restart(self) -> None:
+        """Stop, then start again on the same port with the same data."""
+        self.stop()
+        self.proc = start_server(self.data_dir, self.token, self.port)
+        self.url = wait_until_ready(self.proc)
 
 
 class ScreenProcess:
