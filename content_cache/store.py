@@ -21,6 +21,7 @@ import hashlib
 import json
 import logging
 import os
+import shutil
 import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -34,8 +35,16 @@ log = logging.getLogger("content_cache.store")
 SNAPSHOT_FILE = "current.json"
 
 
+# Never fill the disk to the last byte: logs and the OS need room too.
+DISK_RESERVE_BYTES = 64 * 1024 * 1024
+
+
 class AssetError(ValueError):
     """Downloaded bytes do not match the asset reference."""
+
+
+class CacheFullError(OSError):
+    """New content does not fit in the cache's quota or on the disk."""
 
 
 @dataclass(frozen=True)
@@ -51,7 +60,11 @@ class Snapshot:
         return self.assets_dir / ref.sha256
 
     def verify(self, ref: AssetRef) -> bool:
-        """Hash the asset's file before it is shown; a changed file is deleted (and refetched)."""
+        """Hash the asset's file before it is shown; a changed file is deleted (and refetched).
+
+        A good file's modification time is set to now: it records when the file was last
+        shown, for the cache's least-recently-shown eviction.
+        """
         return verify_file(self.assets_dir, ref)
 
     def is_available(self, item: ItemBase) -> bool:
@@ -70,10 +83,20 @@ class CacheStore:
 
     Args:
         root: the cache directory; created if missing.
+        quota_bytes: how much the cache may hold; assets the current snapshot does not need
+            are kept within it (for a quick re-publish) and evicted least recently shown first.
+        disk_reserve_bytes: free space never used for content (logs and the OS need room).
     """
 
-    def __init__(self, root: Path) -> None:
+    def __init__(
+        self,
+        root: Path,
+        quota_bytes: int | None = None,
+        disk_reserve_bytes: int = DISK_RESERVE_BYTES,
+    ) -> None:
         self.root = Path(root)
+        self.quota_bytes = quota_bytes
+        self.disk_reserve_bytes = disk_reserve_bytes
         self.assets_dir = self.root / "assets"
         self.staging_dir = self.root / "staging"
         for folder in (self.root, self.assets_dir, self.staging_dir):
@@ -205,7 +228,10 @@ class CacheStore:
         return Snapshot(manifest, etag, self.assets_dir)
 
     def collect_garbage(self) -> int:
-        """Remove assets and staging files that the current snapshot does not use.
+        """Remove staging files, and assets the current snapshot does not use beyond the quota.
+
+        Unused assets are kept for a quick re-publish only while the whole cache fits in
+        ``quota_bytes``; the least recently shown go first. Without a quota none are kept.
 
         Returns:
             the number of files removed.
@@ -213,13 +239,60 @@ class CacheStore:
         snapshot = self.current()
         keep = set(snapshot.manifest.assets()) if snapshot else set()
         removed = 0
-        for folder in (self.assets_dir, self.staging_dir):
-            for path in folder.iterdir():
-                if path.name not in keep:
-                    with contextlib.suppress(FileNotFoundError):
-                        path.unlink()
-                        removed += 1
+        for path in self.staging_dir.iterdir():
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+                removed += 1
+        files = self._asset_files()
+        used = sum(size for _, _, size in files)
+        allowed = 0 if self.quota_bytes is None else self.quota_bytes
+        for _, name, size in sorted(f for f in files if f[1] not in keep):
+            if self.quota_bytes is not None and used <= allowed:
+                break
+            with contextlib.suppress(FileNotFoundError):
+                (self.assets_dir / name).unlink()
+                removed += 1
+            used -= size
         return removed
+
+    def make_room(self, needed: int, keep: set[str]) -> None:
+        """Evict unused assets (least recently shown first) until ``needed`` more bytes fit
+        both in the quota and on the disk.
+
+        Args:
+            needed: bytes about to be downloaded.
+            keep: hashes that must stay (the current and the incoming snapshot's).
+
+        Raises:
+            CacheFullError: even without every unused asset the bytes do not fit.
+        """
+        files = self._asset_files()
+        used = sum(size for _, _, size in files)
+        free = shutil.disk_usage(self.root).free - self.disk_reserve_bytes
+        short = max(0, needed - free)
+        if self.quota_bytes is not None:
+            short = max(short, used + needed - self.quota_bytes)
+        for _, name, size in sorted(f for f in files if f[1] not in keep):
+            if short <= 0:
+                break
+            with contextlib.suppress(FileNotFoundError):
+                (self.assets_dir / name).unlink()
+            short -= size
+        if short > 0:
+            raise CacheFullError(
+                f"no room for {needed / 1e6:.1f} MB of new content: "
+                f"{max(free, 0) / 1e6:.1f} MB free on disk, cache quota "
+                + ("none" if self.quota_bytes is None else f"{self.quota_bytes / 1e6:.1f} MB")
+            )
+
+    def _asset_files(self) -> list[tuple[float, str, int]]:
+        """(last shown or stored, name, size) of every asset file."""
+        files = []
+        for path in self.assets_dir.iterdir():
+            with contextlib.suppress(FileNotFoundError):
+                stat = path.stat()
+                files.append((stat.st_mtime, path.name, stat.st_size))
+        return files
 
 
 class _SourceFailed(Exception):
@@ -240,6 +313,7 @@ def verify_file(assets_dir: Path, ref: AssetRef) -> bool:
     path = assets_dir / ref.sha256
     try:
         if path.stat().st_size == ref.size and file_sha256(path) == ref.sha256:
+            os.utime(path)  # the modification time records when it was last shown
             return True
     except OSError:
         return False

@@ -14,6 +14,7 @@ import random
 import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import CancelledError, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import quote
@@ -21,8 +22,8 @@ from urllib.parse import quote
 import requests
 
 from content_cache.push import PushListener
-from content_cache.store import AssetError, CacheStore, Snapshot
-from content_cache.wire import AssetRef, ManifestError, parse_manifest
+from content_cache.store import AssetError, CacheFullError, CacheStore, Snapshot
+from content_cache.wire import AssetRef, Manifest, ManifestError, parse_manifest
 
 log = logging.getLogger("content_cache.sync")
 
@@ -63,6 +64,7 @@ class SyncEngine:
         screen_id: this screen's id.
         session: an HTTP session (one is made if not given).
         timeout: (connect, read) timeouts in seconds.
+        max_downloads: how many assets download at once.
     """
 
     def __init__(
@@ -72,8 +74,10 @@ class SyncEngine:
         screen_id: str,
         session: requests.Session | None = None,
         timeout: tuple[float, float] = (5.0, 30.0),
+        max_downloads: int = 2,
     ) -> None:
         self.store = store
+        self.max_downloads = max(1, max_downloads)
         self.server_url = server_url.rstrip("/")
         self.screen_id = screen_id
         self.session = session or requests.Session()
@@ -103,6 +107,8 @@ class SyncEngine:
             )
         etag = response.headers.get("ETag")
         if current is not None and manifest == current.manifest:
+            if etag != current.etag:  # same content, new tag: remember it for the next poll
+                current = self._commit(manifest, etag)
             return SyncResult("unchanged", current, f"revision {manifest.revision} unchanged")
         if current is not None and manifest.revision < current.manifest.revision:
             log.warning(
@@ -110,15 +116,9 @@ class SyncEngine:
                 current.manifest.revision,
                 manifest.revision,
             )
-        downloaded = sum(
-            self._download(ref)
-            for ref in manifest.assets().values()
-            if not self.store.has_asset(ref)
-        )
-        try:
-            snapshot = self.store.commit(manifest, etag)
-        except (AssetError, OSError) as exc:
-            raise SyncError(f"could not switch to revision {manifest.revision}: {exc}") from None
+        keep = set(manifest.assets()) | (set(current.manifest.assets()) if current else set())
+        downloaded = self._fetch_missing(list(manifest.assets().values()), keep)
+        snapshot = self._commit(manifest, etag)
         removed = self.store.collect_garbage()
         return SyncResult(
             "updated",
@@ -130,16 +130,54 @@ class SyncEngine:
 
     def _repair(self, current: Snapshot) -> SyncResult:
         """Fetch again any file of the current snapshot that went missing (dropped as corrupt)."""
-        missing = [r for r in current.manifest.assets().values() if not self.store.has_asset(r)]
-        if not missing:
+        refs = list(current.manifest.assets().values())
+        downloaded = self._fetch_missing(refs, {r.sha256 for r in refs})
+        if not downloaded:
             return SyncResult("unchanged", current, "manifest not modified")
-        downloaded = sum(self._download(ref) for ref in missing)
-        return SyncResult(
-            "updated",
-            current,
-            f"restored {len(missing)} missing files",
-            downloaded_bytes=downloaded,
-        )
+        return SyncResult("updated", current, "restored missing files", downloaded_bytes=downloaded)
+
+    def _commit(self, manifest: Manifest, etag: str | None) -> Snapshot:
+        try:
+            return self.store.commit(manifest, etag)
+        except (AssetError, OSError) as exc:
+            raise SyncError(f"could not switch to revision {manifest.revision}: {exc}") from None
+
+    def _fetch_missing(self, refs: list[AssetRef], keep: set[str]) -> int:
+        """Download the assets the store lacks, at most ``max_downloads`` at once.
+
+        Returns:
+            the bytes downloaded.
+
+        Raises:
+            SyncError: one download failed (the others are let finish, so their bytes are kept)
+                or the content does not fit in the cache.
+        """
+        missing = [ref for ref in refs if not self.store.has_asset(ref)]
+        if not missing:
+            return 0
+        needed = sum(ref.size - self.store.partial_size(ref) for ref in missing)
+        try:
+            self.store.make_room(needed, keep)
+        except CacheFullError as exc:
+            raise SyncError(str(exc)) from None
+        if self.max_downloads == 1 or len(missing) == 1:
+            return sum(self._download(ref) for ref in missing)
+        with ThreadPoolExecutor(self.max_downloads, thread_name_prefix="download") as pool:
+            futures = [pool.submit(self._download, ref) for ref in missing]
+            total, failure = 0, None
+            for future in as_completed(futures):
+                try:
+                    total += future.result()
+                except SyncError as exc:
+                    if failure is None:  # stop starting new downloads
+                        failure = exc
+                        for pending in futures:
+                            pending.cancel()
+                except CancelledError:
+                    pass
+        if failure is not None:
+            raise failure
+        return total
 
     def _get_manifest(self, etag: str | None) -> requests.Response:
         url = f"{self.server_url}/api/screens/{quote(self.screen_id, safe='')}/manifest"

@@ -81,19 +81,18 @@ def run_command(args: argparse.Namespace) -> int:
 
 def sync_command(args: argparse.Namespace) -> int:
     """``kiosk sync``: fill the cache, once or forever."""
-    from content_cache.store import CacheStore
-    from content_cache.sync import SyncEngine, SyncLoop
+    from kiosk.core.sync_factory import make_engine, make_loop
 
     config = config_from_args(args)
     if config is None:
         return 2
     setup_logging(config.log_json)
-    engine = SyncEngine(CacheStore(config.cache), config.server, config.screen)
+    engine = make_engine(config)
     if args.once:
         result = engine.sync_once()
         log.info("sync %s: %s", result.status, result.message)
         return 1 if result.status == "failed" else 0
-    loop = SyncLoop(engine, config.poll_seconds, config.max_backoff_seconds, push=config.push)
+    loop = make_loop(engine, config)
     try:
         loop.run(lambda result: None)
     except KeyboardInterrupt:

@@ -39,6 +39,10 @@ class ScreenConfig(BaseModel):
     max_backoff_seconds: float = Field(
         60.0, ge=1, le=3600, description="Longest pause between retries while the server is down."
     )
+    cache_quota_mb: float = Field(
+        8192, ge=1, description="Most disk the cache may use; unused files are evicted first."
+    )
+    max_downloads: int = Field(2, ge=1, le=16, description="How many files download at once.")
     push: bool = Field(
         True, description="Listen for the server's change events and sync at once on each."
     )

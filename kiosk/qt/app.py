@@ -17,9 +17,8 @@ import traceback
 from types import TracebackType
 from zoneinfo import ZoneInfo
 
-from content_cache.store import CacheStore
-from content_cache.sync import SyncEngine, SyncLoop
 from kiosk.core.config import ScreenConfig
+from kiosk.core.sync_factory import make_engine, make_loop
 from kiosk.qt.controller import DEFAULT_TIMEZONE, ScreenController, system_clock
 from kiosk.qt.image_loader import PosterLoader
 from kiosk.qt.qt import (
@@ -80,15 +79,13 @@ def _run(app: QApplication, config: ScreenConfig, stopper: SignalStopper) -> int
     except ThemeError as exc:
         log.error("cannot start the screen: %s", exc, extra={"event": "error"})
         return 1
-    store = CacheStore(config.cache)
+    engine = make_engine(config)
+    store = engine.store
     window = KioskWindow(themes.default, config.screen, system_clock, ZoneInfo(DEFAULT_TIMEZONE))
     loader = PosterLoader()
     scheduler = ScreenScheduler(parent=app)
     controller = ScreenController(window, loader, scheduler, themes, config.screen)
-    engine = SyncEngine(store, config.server, config.screen)
-    sync = SyncThread(
-        SyncLoop(engine, config.poll_seconds, config.max_backoff_seconds, push=config.push)
-    )
+    sync = SyncThread(make_loop(engine, config))
     sync.result.connect(controller.on_sync_result)
     show_window(app, window, config)
     scheduler.start()

@@ -21,7 +21,7 @@ from content_cache.store import Snapshot
 from content_cache.sync import SyncResult
 from content_cache.wire import Notice, Poster
 from kiosk.core.schedule import plan_for
-from kiosk.qt.image_loader import PosterLoader
+from kiosk.qt.image_loader import PosterLoader, PosterSource
 from kiosk.qt.qt import QObject, QPixmap, QSize, QTimer, qVersion
 from kiosk.qt.theme import ThemeLibrary
 from kiosk.qt.window import Clock, KioskWindow, Page
@@ -128,10 +128,16 @@ class ScreenController(QObject):
         if self._stopped:
             return
         if result.snapshot is not None and (result.status == "updated" or self._snapshot is None):
+            self._loader.forget_failures()
             self._load(result.snapshot, "sync")
         elif self._snapshot is None and result.status == "failed":
             seconds = max(1, round(result.retry_in))
             self._window.waiting_page.set_status(f"暂时连不上内容服务器，{seconds} 秒后自动重试")
+
+    def _poster_source(self, item: Poster) -> PosterSource:
+        assert self._snapshot is not None
+        snapshot, ref = self._snapshot, item.image
+        return PosterSource(snapshot.asset_path(ref), lambda: snapshot.verify(ref))
 
     def replan(self) -> None:
         """Decide again what to show now, and when to decide next."""
@@ -252,7 +258,7 @@ class ScreenController(QObject):
                 self._show(item, pixmap)
             else:
                 self._waiting_for = item
-                self._loader.request(key, self._snapshot.asset_path(item.image))
+                self._loader.request(key, self._poster_source(item))
             return
         reason = "nothing_decodable" if self._rotation else "nothing_scheduled"
         self._enter_page(Page.IDLE, reason)
@@ -311,7 +317,7 @@ class ScreenController(QObject):
         for item in self._candidates():
             key = item.image.sha256
             if self._loader.failure(key) is None:
-                self._loader.request(key, self._snapshot.asset_path(item.image))
+                self._loader.request(key, self._poster_source(item))
                 break
         self._loader.retain(self._keep_keys(), (i.image.sha256 for i in self._rotation))
 
@@ -382,7 +388,7 @@ class ScreenController(QObject):
         self._loader.set_target_size(size)
         current = self.current_poster
         if current is not None and self._snapshot is not None and not self._stopped:
-            self._loader.request(current.image.sha256, self._snapshot.asset_path(current.image))
+            self._loader.request(current.image.sha256, self._poster_source(current))
             self._preload_next()
 
     def _on_minute(self) -> None:

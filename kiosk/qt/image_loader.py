@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 from kiosk.qt.qt import (
@@ -93,24 +94,38 @@ def _check_complete(path: Path, image_format: bytes) -> None:
         raise DecodeError(f"truncated {image_format.decode()} file")
 
 
+@dataclass(frozen=True)
+class PosterSource:
+    """A file to decode and, optionally, a check of its bytes run on the worker first.
+
+    ``verify`` is the cache's hash check (``Snapshot.verify``): a file whose bytes changed on
+    disk since it was downloaded is never shown.
+    """
+
+    path: Path
+    verify: Callable[[], bool] | None = None
+
+
 class _DecodeTask(QRunnable):
     """One decode on a pool thread; the result goes to ``deliver``."""
 
     def __init__(
         self,
         key: str,
-        path: Path,
+        source: PosterSource,
         target: QSize,
         generation: int,
         deliver: Callable[[str, int, object, str], None],
     ) -> None:
         super().__init__()
-        self._key, self._path, self._target = key, path, QSize(target)
+        self._key, self._source, self._target = key, source, QSize(target)
         self._generation, self._deliver = generation, deliver
 
     def run(self) -> None:
         try:
-            image: QImage | None = decode_poster(self._path, self._target)
+            if self._source.verify is not None and not self._source.verify():
+                raise DecodeError("file changed on disk; dropped, it will be fetched again")
+            image: QImage | None = decode_poster(self._source.path, self._target)
             error = ""
         except DecodeError as exc:
             image, error = None, str(exc)
@@ -145,7 +160,7 @@ class PosterLoader(QObject):
             self._pool.setMaxThreadCount(2)
         self._target = QSize(1080, 1920)
         self._generation = 0
-        self._loading: dict[str, Path] = {}
+        self._loading: dict[str, PosterSource] = {}
         self._pixmaps: dict[str, QPixmap] = {}
         self._failures: dict[str, str] = {}
         self._closed = False
@@ -158,15 +173,16 @@ class PosterLoader(QObject):
         self._target = QSize(size)
         self._generation += 1
         self._pixmaps.clear()
-        for key, path in self._loading.items():
-            self._submit(key, path)
+        for key, source in self._loading.items():
+            self._submit(key, source)
 
-    def request(self, key: str, path: Path) -> None:
-        """Start decoding ``path`` unless it is ready, loading, or known to fail."""
+    def request(self, key: str, source: PosterSource | Path) -> None:
+        """Start decoding ``source`` unless it is ready, loading, or known to fail."""
         if self._closed or key in self._pixmaps or key in self._loading or key in self._failures:
             return
-        self._loading[key] = path
-        self._submit(key, path)
+        source = source if isinstance(source, PosterSource) else PosterSource(source)
+        self._loading[key] = source
+        self._submit(key, source)
 
     def pixmap(self, key: str) -> QPixmap | None:
         """The decoded pixmap of ``key``, or None if it is not ready."""
@@ -175,6 +191,10 @@ class PosterLoader(QObject):
     def failure(self, key: str) -> str | None:
         """Why ``key`` cannot be shown, or None if it has not failed."""
         return self._failures.get(key)
+
+    def forget_failures(self) -> None:
+        """Try failed files again (new content arrived: a dropped file may be back)."""
+        self._failures.clear()
 
     def retain(self, pixmaps: Iterable[str], failures: Iterable[str]) -> None:
         """Forget every decoded pixmap and every failure whose key is not listed."""
@@ -188,8 +208,8 @@ class PosterLoader(QObject):
         self._pool.clear()
         self._pool.waitForDone()
 
-    def _submit(self, key: str, path: Path) -> None:
-        task = _DecodeTask(key, path, self._target, self._generation, self._decoded.emit)
+    def _submit(self, key: str, source: PosterSource) -> None:
+        task = _DecodeTask(key, source, self._target, self._generation, self._decoded.emit)
         self._pool.start(task)
 
     def _on_decoded(self, key: str, generation: int, image: QImage | None, error: str) -> None:

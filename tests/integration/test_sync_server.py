@@ -103,7 +103,9 @@ def test_items_for_another_screen_do_not_reach_this_one(engine, publisher, tmp_p
     assert [i.id for i in engine.store.current().manifest.items] == [mine]
 
 
-def test_server_down_keeps_the_snapshot_and_offline_start_works(engine, server, publisher, tmp_path):
+def test_server_down_keeps_the_snapshot_and_offline_start_works(
+    engine, server, publisher, tmp_path
+):
     item_id, _ = publish_poster(publisher, tmp_path, "海报一", (200, 0, 0))
     assert engine.sync_once().status == "updated"
     server.stop()

@@ -13,6 +13,7 @@ QT_FREE = [
     "kiosk.core.config",
     "kiosk.core.logs",
     "kiosk.core.display",
+    "kiosk.core.sync_factory",
     "kiosk.run_cli",
     "kiosk.cli",
 ]

@@ -133,6 +133,24 @@ def test_a_corrupt_poster_is_skipped_with_one_log_line(
     assert screen.window.page() is Page.POSTERS
 
 
+def test_a_poster_whose_bytes_changed_on_disk_is_skipped_and_dropped(
+    make_screen, builder: SnapshotBuilder, store, kiosk_log, qtbot
+) -> None:
+    builder.poster("p1", display_seconds=1)
+    rotten = builder.poster("p2", display_seconds=1)
+    snapshot = builder.commit()
+    path = store.assets_dir / rotten["image"]["sha256"]
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF  # one flipped byte: same size, still decodes, wrong hash
+    path.write_bytes(bytes(data))
+    make_screen(snapshot)
+    qtbot.waitUntil(lambda: len(shown_ids(kiosk_log)) >= 2, timeout=5000)
+    assert "p2" not in shown_ids(kiosk_log)
+    skipped = events(kiosk_log, "item_skipped")
+    assert [r.item_id for r in skipped] == ["p2"] and "changed on disk" in skipped[0].reason
+    assert not path.exists()  # dropped, so the next sync fetches it again
+
+
 def test_a_poster_whose_file_vanished_is_skipped(
     make_screen, builder: SnapshotBuilder, store, kiosk_log, qtbot
 ) -> None:
