@@ -27,7 +27,7 @@ from content_cache.wire import AssetRef, Manifest, ManifestError, parse_manifest
 
 log = logging.getLogger("content_cache.sync")
 
-CHUNK_BYTES = 256 * 1024
+CHUNK_BYTES = 64 * 1024  # also the most a dropped connection can cost a resume
 USER_AGENT = "party-kiosk-screen/0.1"
 
 

@@ -6,7 +6,7 @@ import pytest
 import requests
 
 from content_cache.store import CacheStore
-from content_cache.sync import SyncEngine
+from content_cache.sync import CHUNK_BYTES, SyncEngine
 from tests.support.images import jpeg_bytes
 from tests.support.proxy import FaultProxy
 
@@ -120,3 +120,28 @@ def test_the_manifest_endpoint_answers_304_to_its_etag(server):
     first = requests.get(url, timeout=5)
     second = requests.get(url, headers={"If-None-Match": first.headers["ETag"]}, timeout=5)
     assert second.status_code == 304 and second.content == b""
+
+
+def test_a_download_cut_mid_body_resumes_where_it_stopped(engine, proxy, publisher, tmp_path):
+    path = tmp_path / "course.mp4"
+    path.write_bytes(bytes(range(256)) * 8000)  # 2 MB
+    ref = publisher.upload_asset(path, purpose="any")
+    payload = {"kind": "video", "title": "党课", "to": "all", "video": ref, "category": "党史故事"}
+    publisher.publish(payload)
+    proxy.cut_assets_after = ref["size"] // 2
+    cut = engine.sync_once()
+    assert cut.status == "failed" and "download" in cut.message
+    kept = engine.store.partial_size(_ref(ref))
+    assert ref["size"] // 2 - CHUNK_BYTES <= kept <= ref["size"] // 2  # at most a chunk is lost
+    proxy.cut_assets_after = None
+    resumed = engine.sync_once()
+    assert resumed.status == "updated"
+    assert resumed.downloaded_bytes == ref["size"] - kept
+    assert proxy.range_headers == [f"bytes={kept}-"]
+    assert engine.store.has_asset(_ref(ref))
+
+
+def _ref(raw):
+    from content_cache.wire import AssetRef
+
+    return AssetRef(**raw)

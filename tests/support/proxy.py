@@ -20,6 +20,8 @@ class FaultProxy:
     def __init__(self, upstream: str) -> None:
         self.upstream = upstream.rstrip("/")
         self.corrupt_assets = False
+        self.cut_assets_after: int | None = None  # bytes of an asset body sent before a cut
+        self.range_headers: list[str] = []
         self.manifest_override: bytes | None = None
         self.requests: list[tuple[str, int, int]] = []  # (path, status, body bytes)
         self._lock = threading.Lock()
@@ -54,10 +56,17 @@ class FaultProxy:
             if key.lower() not in HOP_BY_HOP:
                 handler.send_header(key, value)
         handler.send_header("Content-Length", str(len(body)))
+        cut = self.cut_assets_after if handler.path.startswith("/assets/") else None
+        sent = body if cut is None else body[:cut]
         with self._lock:  # recorded before the client can see the answer
-            self.requests.append((handler.path, upstream.status_code, len(body)))
+            self.requests.append((handler.path, upstream.status_code, len(sent)))
+            if "Range" in handler.headers:
+                self.range_headers.append(handler.headers["Range"])
         handler.end_headers()
-        handler.wfile.write(body)
+        handler.wfile.write(sent)
+        if cut is not None:  # the connection drops mid-body
+            handler.wfile.flush()
+            handler.close_connection = True
 
     def reset_counts(self) -> None:
         with self._lock:
