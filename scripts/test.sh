@@ -4,4 +4,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 export QT_QPA_PLATFORM=${QT_QPA_PLATFORM:-offscreen}
+.venv/bin/ruff check --quiet . || { echo "test: ruff found problems (see above)"; exit 1; }
 exec .venv/bin/python -m pytest -q -p no:cacheprovider "$@"

@@ -38,7 +38,9 @@ def test_publish_withdraw_server_down_and_offline_restart(tmp_path, server, scre
     screen = screens(*screen_args(tmp_path, server.url))
     screen.wait_for(event("idle_shown"))
 
-    first = publish(server, "poster", str(poster_file(tmp_path, "a", (200, 0, 0))), "--title", "初心")
+    first = publish(
+        server, "poster", str(poster_file(tmp_path, "a", (200, 0, 0))), "--title", "初心"
+    )
     screen.wait_for(event("item_shown", item_id=first, title="初心"))
 
     second = publish(

@@ -80,7 +80,8 @@ class ScreenProcess:
                 remaining = 0
             if record is None:
                 raise AssertionError(
-                    f"no matching log line within {timeout} s; last lines:\n" + "".join(self.raw[-15:])
+                    f"no matching log line within {timeout} s; last lines:\n"
+                    + "".join(self.raw[-15:])
                 )
             self.lines.append(record)
             if predicate(record):

@@ -16,9 +16,7 @@ def ref_for(data: bytes) -> AssetRef:
 
 def manifest_with(*refs: AssetRef, revision: int = 1) -> Manifest:
     items = [Poster(id=f"p{i}", title=f"海报{i}", image=r) for i, r in enumerate(refs)]
-    return Manifest(
-        revision=revision, screen_id="s1", generated_at=datetime.now(UTC), items=items
-    )
+    return Manifest(revision=revision, screen_id="s1", generated_at=datetime.now(UTC), items=items)
 
 
 def test_empty_store_has_no_snapshot(tmp_path):

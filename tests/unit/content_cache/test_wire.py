@@ -105,7 +105,9 @@ def test_a_bad_manifest_is_rejected_in_one_line(raw):
 
 def test_display_window_is_end_exclusive():
     item = parse_manifest(
-        manifest([poster(valid_from=T0.isoformat(), valid_until=(T0 + timedelta(hours=1)).isoformat())])
+        manifest(
+            [poster(valid_from=T0.isoformat(), valid_until=(T0 + timedelta(hours=1)).isoformat())]
+        )
     ).items[0]
     assert not item.in_window(T0 - timedelta(seconds=1))
     assert item.in_window(T0)
