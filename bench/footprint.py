@@ -1,0 +1,250 @@
+"""Footprint of the wall screen against the floor: a minimal PySide6 program showing one image.
+
+Both run on the same virtual 3840x2160 X screen (Xvfb, xcb platform) in the same run:
+
+- floor: ``bench/floor_app.py`` shows one 4K image fullscreen;
+- screen: ``kiosk run`` with a warm cache and the server down, rotating 4K posters every 5 s.
+
+Reported: peak RSS (VmHWM), mean CPU while running (percent of one core), and time from
+process start to the first frame (floor: first paint of the image; screen: the first
+``item_shown`` log line). Targets: RSS within 1.5x the floor, CPU under 5 %, first frame
+within 1.5x the floor.
+
+    .venv/bin/python bench/footprint.py [--seconds 60] [--starts 3] [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import datetime
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+if str(REPO_ROOT) not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT))
+
+from PIL import Image  # noqa: E402
+
+from tests.support.processes import ServerProcess  # noqa: E402
+
+SIZE = (3840, 2160)
+SCREEN = "footprint"
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def make_posters(folder: Path, count: int) -> list[Path]:
+    """4K JPEGs with real detail (scaled noise), a few MB each like real posters."""
+    paths = []
+    for index in range(count):
+        noise = Image.effect_noise((SIZE[0] // 8, SIZE[1] // 8), 60 + index * 10).convert("RGB")
+        tint = Image.new("RGB", noise.size, (180 - index * 20, 30, 20 + index * 25))
+        image = Image.blend(noise, tint, 0.6).resize(SIZE, Image.Resampling.BICUBIC)
+        path = folder / f"poster-{index}.jpg"
+        out = io.BytesIO()
+        image.save(out, "JPEG", quality=90)
+        path.write_bytes(out.getvalue())
+        paths.append(path)
+    return paths
+
+
+def warm_cache(workdir: Path, posters: list[Path]) -> Path:
+    """Publish the posters, sync them into a cache with ``kiosk sync --once``, stop the server."""
+    from content_server.client import PublishClient
+
+    server = ServerProcess(workdir / "server")
+    try:
+        client = PublishClient(server.url, server.token)
+        client.put_settings(SCREEN, {"poster_seconds": 5, "org_name": "基准测试党支部"})
+        for path in posters:
+            ref = client.upload_asset(path)
+            client.publish({"kind": "poster", "title": path.stem, "to": "all", "image": ref})
+        cache = workdir / "cache"
+        subprocess.run(
+            [sys.executable, "-m", "kiosk", "sync", "--once", "--server", server.url,
+             "--screen", SCREEN, "--cache", str(cache)],
+            check=True, capture_output=True,
+        )  # fmt: skip
+    finally:
+        server.stop()
+    return cache
+
+
+class VirtualScreen:
+    """Xvfb at 4K; ``env`` runs Qt programs on it with the xcb platform."""
+
+    def __init__(self) -> None:
+        if not shutil.which("Xvfb"):
+            raise SystemExit("footprint: Xvfb is not installed (scripts/setup.sh installs it)")
+        for number in range(90, 130):
+            if not Path(f"/tmp/.X11-unix/X{number}").exists():
+                break
+        self.display = f":{number}"
+        self.proc = subprocess.Popen(
+            ["Xvfb", self.display, "-screen", "0", f"{SIZE[0]}x{SIZE[1]}x24", "-nolisten", "tcp"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        socket_path = Path(f"/tmp/.X11-unix/X{number}")
+        deadline = time.monotonic() + 10
+        while not socket_path.exists():
+            if time.monotonic() > deadline:
+                raise SystemExit("footprint: Xvfb did not start")
+            time.sleep(0.05)
+        self.env = {**os.environ, "DISPLAY": self.display, "QT_QPA_PLATFORM": "xcb"}
+
+    def close(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(5)
+
+
+class Measured:
+    """A process started now, with its first-frame time and /proc readings."""
+
+    def __init__(self, command: list[str], env: dict[str, str], first_frame: callable) -> None:
+        self.started = time.time()
+        self.proc = subprocess.Popen(
+            command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        self.first_frame_at: float | None = None
+        self._ready = threading.Event()
+        for stream in (self.proc.stdout, self.proc.stderr):
+            threading.Thread(target=self._read, args=(stream, first_frame), daemon=True).start()
+
+    def _read(self, stream, first_frame) -> None:
+        for line in stream:
+            at = first_frame(line)
+            if at is not None and self.first_frame_at is None:
+                self.first_frame_at = at
+                self._ready.set()
+
+    def wait_first_frame(self, timeout: float = 30) -> float:
+        if not self._ready.wait(timeout):
+            self.stop()
+            raise SystemExit(f"footprint: no first frame from {self.proc.args[:4]}")
+        return self.first_frame_at - self.started
+
+    def cpu_seconds(self) -> float:
+        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / TICKS
+
+    def peak_rss_mb(self) -> float:
+        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+        return float("nan")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def floor_first_frame(line: str) -> float | None:
+    return float(line.split()[1]) if line.startswith("FIRST_FRAME ") else None
+
+
+def screen_first_frame(line: str) -> float | None:
+    try:
+        record = json.loads(line)
+    except ValueError:
+        return None
+    if record.get("event") != "item_shown":
+        return None
+    return datetime.fromisoformat(record["ts"]).timestamp()
+
+
+def run_one(command, env, parse, seconds: float) -> tuple[float, float, float]:
+    """(start-to-first-frame s, peak RSS MB, mean CPU % of one core over ``seconds``)."""
+    measured = Measured(command, env, parse)
+    try:
+        first = measured.wait_first_frame()
+        cpu_start, wall_start = measured.cpu_seconds(), time.monotonic()
+        time.sleep(seconds)  # the measurement window itself
+        cpu = (measured.cpu_seconds() - cpu_start) / (time.monotonic() - wall_start) * 100
+        return first, measured.peak_rss_mb(), cpu
+    finally:
+        measured.stop()
+
+
+def _ratio(value: float, floor: float) -> str:
+    return f"{value / floor:.2f}x"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=60, help="Rotation window (default 60).")
+    parser.add_argument(
+        "--starts", type=int, default=3, help="Start-up runs to take the median of."
+    )
+    parser.add_argument("--quick", action="store_true", help="15 s window, one start.")
+    args = parser.parse_args()
+    if args.quick:
+        args.seconds, args.starts = 15, 1
+    with tempfile.TemporaryDirectory(prefix="kiosk-footprint-") as tmp:
+        workdir = Path(tmp)
+        posters = make_posters(workdir, 6)
+        cache = warm_cache(workdir, posters)
+        config = workdir / "kiosk.toml"
+        config.write_text(
+            f'server = "http://127.0.0.1:9"\nscreen = "{SCREEN}"\ncache = "{cache}"\n'
+            "log_json = true\npush = false\n"
+            + (
+                f'themes_dir = "{os.environ["FOOTPRINT_THEMES"]}"\n'
+                if "FOOTPRINT_THEMES" in os.environ
+                else ""
+            )
+        )
+        floor_cmd = [sys.executable, str(REPO_ROOT / "bench" / "floor_app.py"), str(posters[0])]
+        screen_cmd = [sys.executable, "-m", "kiosk", "run", "--config", str(config)]
+        display = VirtualScreen()
+        try:
+            floor_starts = [
+                run_one(floor_cmd, display.env, floor_first_frame, 1)[0] for _ in range(args.starts)
+            ]
+            screen_starts = [
+                run_one(screen_cmd, display.env, screen_first_frame, 1)[0]
+                for _ in range(args.starts)
+            ]
+            _, floor_rss, floor_cpu = run_one(
+                floor_cmd, display.env, floor_first_frame, args.seconds
+            )
+            _, screen_rss, screen_cpu = run_one(
+                screen_cmd, display.env, screen_first_frame, args.seconds
+            )
+        finally:
+            display.close()
+    floor_start, screen_start = statistics.median(floor_starts), statistics.median(screen_starts)
+    print(
+        f"\nfootprint at {SIZE[0]}x{SIZE[1]} (Xvfb): 6 posters of 4K every 5 s for "
+        f"{args.seconds:.0f} s, server down, warm cache; start = median of {args.starts} runs"
+    )
+    table = [
+        ("", "floor", "screen", "ratio", "target"),
+        ("peak RSS (MB)", f"{floor_rss:.0f}", f"{screen_rss:.0f}", _ratio(screen_rss, floor_rss),
+         "<= 1.5x"),
+        ("mean CPU (% of a core)", f"{floor_cpu:.1f}", f"{screen_cpu:.1f}", "", "< 5 %"),
+        ("start to first frame (s)", f"{floor_start:.2f}", f"{screen_start:.2f}",
+         _ratio(screen_start, floor_start), "<= 1.5x"),
+    ]  # fmt: skip
+    for row in table:
+        cells = [row[0].ljust(26)] + [cell.rjust(9) for cell in row[1:]]
+        print("  ".join(cells))
+    print("start runs (s): floor", [round(s, 2) for s in floor_starts], end="")
+    print(", screen", [round(s, 2) for s in screen_starts])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
