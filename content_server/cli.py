@@ -17,6 +17,17 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from content_server.client import PublishClient, PublishError
+from content_server.publish_settings import (
+    SettingsOptionError,
+    add_settings_options,
+    changes_from_args,
+    check_target,
+    override_lines,
+    settings_lines,
+    stop_lines,
+    target_name,
+    target_of,
+)
 from content_server.timefmt import parse_local_datetime
 
 log = logging.getLogger("content_server")
@@ -103,12 +114,14 @@ def _setup_server_logging() -> None:
 def add_publish_parser(
     subparsers: argparse._SubParsersAction[argparse.ArgumentParser],
 ) -> argparse.ArgumentParser:
-    """Register ``publish`` with the actions ``poster``, ``notice`` and ``withdraw``."""
+    """Register ``publish`` with its actions: ``poster``, ``notice``, ``honor-roll``,
+    ``withdraw``, ``screen``, ``emergency-stop`` and ``emergency-resume``."""
     common = _connection_options(argparse.SUPPRESS)
     parser = subparsers.add_parser(
         "publish",
         help="Publish to screens (一键发布).",
-        description="Publish posters and notices to screens, or withdraw them. "
+        description="Publish posters, notices and honor rolls to screens, withdraw them, "
+        "change screen settings or stop all screens at once. "
         "Times are ISO 8601; without an offset they are Beijing time (+08:00).",
         parents=[_connection_options(None)],
     )
@@ -121,36 +134,69 @@ def add_publish_parser(
     poster.add_argument("file", type=Path, metavar="FILE", help="JPEG, PNG or WebP image.")
     poster.add_argument("--title", required=True, help="Title (标题).")
     _window_options(poster)
-    poster.set_defaults(build=_poster_payload)
+    poster.set_defaults(run=_publish_item, build=_poster_payload)
 
     notice = actions.add_parser("notice", help="Publish a text notice.", parents=[common])
     notice.add_argument("--text", required=True, help="Text of the notice (正文).")
     notice.add_argument("--title", default="通知公告", help="Title (default: 通知公告).")
     notice.add_argument("--urgent", action="store_true", help="Interrupt what is on screen.")
     _window_options(notice)
-    notice.set_defaults(build=_notice_payload)
+    notice.set_defaults(run=_publish_item, build=_notice_payload)
+
+    honor = actions.add_parser(
+        "honor-roll",
+        help="Publish an honor roll (光荣榜) from a CSV file.",
+        description="CSV header: name,title,citation,photo (or 姓名,称号,事迹,照片); photo is "
+        "a path relative to the CSV file. UTF-8 (with or without BOM) or GBK.",
+        parents=[common],
+    )
+    honor.add_argument("--title", required=True, help="Title (标题), e.g. 光荣榜.")
+    honor.add_argument("--csv", type=Path, required=True, metavar="FILE", help="The CSV file.")
+    _window_options(honor)
+    honor.set_defaults(run=_publish_item, build=_honor_roll_payload)
 
     withdraw = actions.add_parser("withdraw", help="Withdraw an item (撤回).", parents=[common])
     withdraw.add_argument("item_id", metavar="ITEM_ID", help="Id printed when it was published.")
-    withdraw.set_defaults(build=None)
+    withdraw.set_defaults(run=_withdraw)
 
-    for each in (parser, poster, notice, withdraw):
+    screen = actions.add_parser(
+        "screen",
+        help="Change screen settings, for one screen or all (屏幕设置).",
+        description="Change the settings of one screen or of all screens; without options, "
+        "show them. A screen's own settings override those for all screens.",
+        parents=[common],
+    )
+    add_settings_options(screen)
+    screen.set_defaults(run=_screen_settings)
+
+    stop = actions.add_parser(
+        "emergency-stop", help="Stop showing published content (紧急停播).", parents=[common]
+    )
+    resume = actions.add_parser(
+        "emergency-resume", help="End an emergency stop (恢复播出).", parents=[common]
+    )
+    for each, stopping in ((stop, True), (resume, False)):
+        each.add_argument("--to", default="all", help="all (default) or a screen id.")
+        each.set_defaults(run=_emergency, stop=stopping)
+
+    for each in (parser, poster, notice, honor, withdraw, screen, stop, resume):
         _one_line_errors(each)
     return parser
 
 
 def publish_command(args: argparse.Namespace) -> int:
-    """Run one publish action; prints the item id as the last line of stdout."""
+    """Run one publish action. The last line of stdout is the item id (poster, notice,
+    honor-roll, withdraw) or the new revision (screen, emergency-stop, emergency-resume)."""
     prog = f"kiosk publish {args.action}"
     try:
         if not args.server:
             raise UsageError("缺少服务器地址：请用 --server 提供（例如 http://127.0.0.1:8080）")
         client = PublishClient(args.server, _publish_token(args))
         try:
-            return _run_action(client, args)
+            return int(args.run(client, args))
         finally:
             client.close()
-    except UsageError as exc:
+    except (UsageError, SettingsOptionError) as exc:
         return _fail(prog, str(exc), "usage", 2)
     except PublishError as exc:
         return _fail(prog, exc.message, exc.code, 1)
@@ -158,18 +204,48 @@ def publish_command(args: argparse.Namespace) -> int:
         return _fail(prog, f"内部错误：{type(exc).__name__}: {exc}", "internal_error", 1)
 
 
-def _run_action(client: PublishClient, args: argparse.Namespace) -> int:
-    if args.action == "withdraw":
-        result = client.withdraw(args.item_id)
-        print(f"已撤回（版本 {result['revision']}）")
-        print(result["id"])
-        return 0
+def _publish_item(client: PublishClient, args: argparse.Namespace) -> int:
     window = _window(args)  # bad times are reported before anything is uploaded
     payload = {**args.build(client, args), **window}
     result = client.publish(payload)
-    where = "全部屏幕" if payload["to"] == "all" else f"屏幕 {payload['to']}"
-    print(f"已发布「{payload['title']}」到{where}（版本 {result['revision']}）")
+    print(
+        f"已发布「{payload['title']}」到{target_name(payload['to'])}（版本 {result['revision']}）"
+    )
     print(result["id"])
+    return 0
+
+
+def _withdraw(client: PublishClient, args: argparse.Namespace) -> int:
+    result = client.withdraw(args.item_id)
+    print(f"已撤回（版本 {result['revision']}）")
+    print(result["id"])
+    return 0
+
+
+def _screen_settings(client: PublishClient, args: argparse.Namespace) -> int:
+    target = check_target(args.to)
+    changes = changes_from_args(args)  # every bad option named before any request
+    if not changes:
+        view = client.get_settings(target)
+        print(f"{target_of(target)}当前设置（版本 {view['revision']}）：")
+    else:
+        view = client.put_settings(target, changes)
+        done = "已更新" if view.get("changed") else "没有变化："
+        print(f"{done}{target_of(target)}设置（版本 {view['revision']}）：")
+    for line in settings_lines(view):
+        print(line)
+    if changes and args.to == "all":
+        for line in override_lines(view, changes):
+            print(line)
+    print(view["revision"])
+    return 0
+
+
+def _emergency(client: PublishClient, args: argparse.Namespace) -> int:
+    view = client.put_settings(check_target(args.to), {"emergency_stop": args.stop})
+    for line in stop_lines(view, args.stop):
+        print(line)
+    print(view["revision"])
     return 0
 
 
@@ -180,7 +256,56 @@ def _poster_payload(client: PublishClient, args: argparse.Namespace) -> dict[str
 
 
 def _notice_payload(client: PublishClient, args: argparse.Namespace) -> dict[str, Any]:
+    if not args.text.strip():
+        raise UsageError("--text 不能为空")
     return {"kind": "notice", "title": args.title, "text": args.text, "urgent": args.urgent}
+
+
+def _honor_roll_payload(client: PublishClient, args: argparse.Namespace) -> dict[str, Any]:
+    """Read and check the whole CSV file first; upload photos only if every row is good."""
+    from content_server.honor_csv import HonorCsvError, read_honor_csv
+
+    try:
+        table = read_honor_csv(args.csv, _photo_problem)
+    except HonorCsvError as exc:
+        raise PublishError(str(exc), exc.code) from None
+    if table.ignored_columns:
+        print(f"忽略了不认识的列：{'、'.join(table.ignored_columns)}")
+    refs: dict[Path, dict[str, Any]] = {}
+    for path, row in table.photos().items():
+        try:
+            refs[path] = client.upload_asset(path, purpose="image")
+        except PublishError as exc:
+            if exc.status is None or exc.status >= 500:
+                raise
+            where = f"第 {row.row} 行：照片 {row.photo_text}：{exc.message}"
+            raise PublishError(where, exc.code, exc.status) from None
+    print(f"已读取 {len(table.rows)} 条（{table.encoding} 编码），上传照片 {len(refs)} 张")
+    entries = [
+        {
+            "name": row.name,
+            "title": row.title,
+            "citation": row.citation,
+            "photo": {"sha256": refs[row.photo]["sha256"]} if row.photo else None,
+        }
+        for row in table.rows
+    ]
+    return {"kind": "honor_roll", "title": args.title, "entries": entries}
+
+
+def _photo_problem(path: Path) -> str | None:
+    """Why a photo cannot be published (checked locally, so nothing is uploaded in vain)."""
+    from content_server.assets import AssetRejected, check_image
+    from content_server.settings import ServerSettings
+
+    max_pixels = int(ServerSettings.model_fields["max_image_pixels"].default)
+    try:
+        check_image(path, max_pixels)
+    except AssetRejected as exc:
+        return (
+            "不是可识别的图片（支持 JPEG、PNG、WebP）" if exc.code == "not_an_image" else exc.detail
+        )
+    return None
 
 
 def _window(args: argparse.Namespace) -> dict[str, Any]:

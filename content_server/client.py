@@ -97,10 +97,15 @@ class PublishClient:
         return self._request("DELETE", f"/api/items/{quote(item_id, safe='')}")
 
     def put_settings(self, screen_id: str, settings: dict[str, Any]) -> dict[str, Any]:
-        """Change some settings of a screen; returns ``{"screen_id", "revision", "settings"}``."""
+        """Change some settings of a screen, or of every screen with ``screen_id="all"``;
+        returns ``{"screen_id", "revision", "settings", "own", "changed", ...}``."""
         return self._request(
             "PUT", f"/api/screens/{quote(screen_id, safe='')}/settings", json=settings
         )
+
+    def get_settings(self, screen_id: str) -> dict[str, Any]:
+        """The settings of a screen, or of every screen with ``screen_id="all"``."""
+        return self._request("GET", f"/api/screens/{quote(screen_id, safe='')}/settings")
 
     def list_items(self) -> list[dict[str, Any]]:
         """The published items, newest first."""

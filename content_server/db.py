@@ -10,6 +10,9 @@ Tables:
     items     published items; ``body`` is the wire item as JSON, ``target`` is ``all`` or
               ``screen:<id>`` (room for ``org:<path>`` later).
     screens   per-screen settings (the fields set explicitly, as JSON) and last contact.
+    shared_settings
+              settings for a group of screens, by target: ``all`` (room for ``org:<path>``
+              later); the fields set explicitly, as JSON, and the change that set them.
 """
 
 from __future__ import annotations
@@ -66,6 +69,11 @@ _SCHEMA = (
         settings TEXT NOT NULL DEFAULT '{}',
         settings_seq INTEGER NOT NULL DEFAULT 0,
         last_seen TEXT
+    )""",
+    """CREATE TABLE IF NOT EXISTS shared_settings (
+        target TEXT PRIMARY KEY,
+        settings TEXT NOT NULL DEFAULT '{}',
+        settings_seq INTEGER NOT NULL DEFAULT 0
     )""",
 )
 
@@ -293,6 +301,34 @@ def save_screen_settings(
         "ON CONFLICT (id) DO UPDATE SET settings = excluded.settings, "
         "settings_seq = excluded.settings_seq",
         (screen_id, settings_json, seq),
+    )
+
+
+def screens_with_settings(conn: sqlite3.Connection) -> list[tuple[str, str]]:
+    """``(screen id, settings JSON)`` of every screen that has settings of its own."""
+    rows = conn.execute(
+        "SELECT id, settings FROM screens WHERE settings <> '{}' ORDER BY id"
+    ).fetchall()
+    return [(str(row[0]), str(row[1])) for row in rows]
+
+
+def get_shared_settings(conn: sqlite3.Connection, target: str) -> sqlite3.Row | None:
+    """The settings row of a group of screens (``all``): settings JSON and settings_seq."""
+    row: sqlite3.Row | None = conn.execute(
+        "SELECT target, settings, settings_seq FROM shared_settings WHERE target = ?", (target,)
+    ).fetchone()
+    return row
+
+
+def save_shared_settings(
+    conn: sqlite3.Connection, target: str, settings_json: str, seq: int
+) -> None:
+    """Store the settings of a group of screens (``all``), changed by change ``seq``."""
+    conn.execute(
+        "INSERT INTO shared_settings (target, settings, settings_seq) VALUES (?, ?, ?) "
+        "ON CONFLICT (target) DO UPDATE SET settings = excluded.settings, "
+        "settings_seq = excluded.settings_seq",
+        (target, settings_json, seq),
     )
 
 

@@ -67,12 +67,20 @@ def is_valid_id(value: str) -> bool:
     return bool(_ID_RE.fullmatch(value))
 
 
-def check_screen_id(screen_id: str) -> str:
-    """Return ``screen_id`` if valid.
+def check_screen_id(screen_id: str, *, allow_all: bool = False) -> str:
+    """Return ``screen_id`` if valid; ``all`` means every screen and is no screen's id.
+
+    Args:
+        screen_id: the id from the path.
+        allow_all: accept ``all`` (routes that act on all screens, such as settings).
 
     Raises:
-        ApiError: 400 ``bad_screen_id``.
+        ApiError: 400 ``bad_screen_id``, or ``reserved_screen_id`` for ``all``.
     """
+    if screen_id == ALL_SCREENS and not allow_all:
+        raise ApiError(
+            400, "reserved_screen_id", "all 表示全部屏幕，不能用作屏幕编号，请给屏幕换一个编号"
+        )
     if not is_valid_id(screen_id):
         raise ApiError(
             400,
@@ -97,7 +105,7 @@ def parse_target(value: Any) -> str:
         return ALL_SCREENS
     if isinstance(value, str):
         screen_id = value.removeprefix("screen:")
-        if is_valid_id(screen_id):
+        if is_valid_id(screen_id) and screen_id != ALL_SCREENS:
             return f"screen:{screen_id}"
     raise ApiError(422, "bad_target", "发布范围 to 不正确：应为 all（全部屏幕）或一个屏幕编号")
 
@@ -132,6 +140,7 @@ def build_item(
     unknown = list(unknown_fields(data, item.model_dump(mode="json", exclude_unset=True)))
     if unknown:
         raise ApiError(422, "unknown_field", f"未知字段：{'、'.join(unknown[:5])}")
+    _check_content(item)
     _check_times(item, now)
     return ItemDraft(item, target)
 
@@ -191,6 +200,18 @@ def unknown_fields(given: Any, known: Any, where: str = "") -> Iterator[str]:
     elif isinstance(given, list) and isinstance(known, list):
         for index, (value, kept) in enumerate(zip(given, known, strict=False)):
             yield from unknown_fields(value, kept, f"{where}[{index}]")
+
+
+def _check_content(item: WireItem) -> None:
+    """What the wire format allows but a screen cannot sensibly show."""
+    if isinstance(item, Notice) and not item.text.strip():
+        raise ApiError(422, "invalid_item", "通知正文 text 不能为空")
+    if isinstance(item, HonorRoll):
+        if not item.entries:
+            raise ApiError(422, "invalid_item", "光荣榜 entries 至少要有一条")
+        for index, entry in enumerate(item.entries):
+            if not entry.name.strip():
+                raise ApiError(422, "invalid_item", f"字段 entries[{index}].name：姓名不能为空")
 
 
 def _check_times(item: WireItem, now: datetime) -> None:

@@ -2,8 +2,9 @@
 
 Revision: every publish, withdrawal and settings change takes the next number of one global
 sequence (table ``changes``). A screen's revision is the highest number among the changes
-that touch it: items targeted to it or to all screens (withdrawn ones included) and its own
-settings. A publish to screen A therefore leaves screen B's revision and ETag alone.
+that touch it: items targeted to it or to all screens (withdrawn ones included), its own
+settings and the settings for all screens. A publish to screen A therefore leaves screen B's
+revision and ETag alone, while a change to the settings for all screens changes every one.
 
 ``generated_at`` is the time of the change that made the revision (the database's creation
 time for revision 0), not the time of the request, so an unchanged manifest is byte-for-byte
@@ -18,13 +19,11 @@ import logging
 import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
-from pydantic import ValidationError
-
-from content_cache.wire import Manifest, ScreenSettings, one_line
+from content_cache.wire import Manifest
 from content_server import db
-from content_server.items import screen_targets
+from content_server.items import ALL_SCREENS, screen_targets
+from content_server.screen_settings import effective, read_level
 
 log = logging.getLogger("content_server")
 
@@ -43,31 +42,24 @@ class RenderedManifest:
 
 
 def screen_revision(conn: sqlite3.Connection, screen_id: str) -> int:
-    """The screen's current revision (0 if nothing ever touched it)."""
-    settings_seq = 0
-    row = db.get_screen(conn, screen_id)
-    if row is not None:
-        settings_seq = int(row["settings_seq"])
-    return max(db.items_revision(conn, screen_targets(screen_id)), settings_seq, 0)
-
-
-def stored_settings(conn: sqlite3.Connection, screen_id: str) -> dict[str, Any]:
-    """The settings fields set explicitly for this screen (empty if none)."""
-    row = db.get_screen(conn, screen_id)
-    settings = json.loads(row["settings"]) if row is not None else {}
-    return settings if isinstance(settings, dict) else {}
+    """The screen's current revision (0 if nothing ever touched it): the last change to its
+    items, its own settings or the settings for all screens."""
+    own = read_level(conn, screen_id).seq
+    shared = read_level(conn, ALL_SCREENS).seq
+    return max(db.items_revision(conn, screen_targets(screen_id)), own, shared, 0)
 
 
 def build_manifest(conn: sqlite3.Connection, screen_id: str, now: datetime) -> Manifest:
-    """The manifest for ``screen_id`` as of ``now``; a never-seen screen gets the defaults
-    and the items for all screens."""
+    """The manifest for ``screen_id`` as of ``now``; a never-seen screen gets the settings for
+    all screens and the items for all screens."""
     with db.read_transaction(conn):
         revision = screen_revision(conn, screen_id)
         generated_at = db.change_time(conn, revision) if revision else None
         if generated_at is None:
             generated_at = db.created_at(conn)
         bodies = db.live_item_bodies(conn, screen_targets(screen_id), now - ENDED_ITEMS_GRACE)
-        settings = _settings(screen_id, stored_settings(conn, screen_id))
+        shared = read_level(conn, ALL_SCREENS).fields
+        settings = effective(shared, read_level(conn, screen_id).fields, f"screen {screen_id}")
     return Manifest(
         revision=revision,
         screen_id=screen_id,
@@ -95,12 +87,3 @@ def etag_matches(if_none_match: str | None, etag: str) -> bool:
         return True
     candidates = (tag.strip().removeprefix("W/") for tag in if_none_match.split(","))
     return etag in candidates
-
-
-def _settings(screen_id: str, stored: dict[str, Any]) -> ScreenSettings:
-    try:
-        return ScreenSettings.model_validate(stored)
-    except ValidationError as exc:
-        # Only reachable if the wire format tightened after the settings were saved.
-        log.warning("screen %s: invalid stored settings ignored: %s", screen_id, one_line(exc))
-        return ScreenSettings()

@@ -1,8 +1,8 @@
-"""``/api/screens/{id}``: a screen's manifest (for screens) and its settings (for admins)."""
+"""``/api/screens/{id}``: a screen's manifest and events (for screens) and its settings (for
+admins); ``/api/screens/all/settings`` are the settings for every screen."""
 
 from __future__ import annotations
 
-import json
 import logging
 import sqlite3
 from collections.abc import AsyncIterator, Callable
@@ -10,21 +10,22 @@ from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Request
-from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response, StreamingResponse
 
-from content_cache.wire import ScreenSettings
 from content_server import db
 from content_server.context import ServerContext
-from content_server.errors import ApiError, describe_errors
-from content_server.items import check_screen_id, unknown_fields
-from content_server.manifests import (
-    build_manifest,
-    etag_matches,
-    render,
-    screen_revision,
-    stored_settings,
+from content_server.items import ALL_SCREENS, check_screen_id
+from content_server.manifests import build_manifest, etag_matches, render, screen_revision
+from content_server.screen_settings import (
+    COMBINED_FIELDS,
+    STOP_FIELD,
+    change_target,
+    effective,
+    merge_changes,
+    read_level,
+    save_level,
+    screens_with_own,
 )
 
 log = logging.getLogger("content_server")
@@ -79,27 +80,83 @@ def build_router(ctx: ServerContext, require_admin: Callable[..., None]) -> APIR
         headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
         return StreamingResponse(stream(), media_type="text/event-stream", headers=headers)
 
+    # The settings routes take ``all`` for the settings of every screen.
+    @router.get("/settings", dependencies=[Depends(require_admin)])
+    def get_settings(screen_id: str) -> dict[str, Any]:
+        """The settings of a screen (effective, its own, those for all screens), or of ``all``."""
+        level = check_screen_id(screen_id, allow_all=True)
+        with ctx.db.connect() as conn, db.read_transaction(conn):
+            return settings_view(conn, level)
+
     @router.put("/settings", dependencies=[Depends(require_admin)])
     def put_settings(screen_id: str, changes: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
-        """Change some of the screen's settings; a field set to null returns to its default."""
-        return update_settings(ctx, check_screen_id(screen_id), changes)
+        """Change some settings of a screen or of ``all``; a field set to null is removed from
+        that level (it follows the level below again)."""
+        return update_settings(ctx, check_screen_id(screen_id, allow_all=True), changes)
 
     return router
 
 
-def update_settings(ctx: ServerContext, screen_id: str, changes: dict[str, Any]) -> dict[str, Any]:
-    """Merge ``changes`` into the screen's settings; returns the screen's new settings."""
+def update_settings(ctx: ServerContext, level: str, changes: dict[str, Any]) -> dict[str, Any]:
+    """Merge ``changes`` into the settings of ``level`` (``all`` or a screen id).
+
+    Setting what is already set is no change: no new revision, no notification.
+
+    Returns:
+        :func:`settings_view` of the level, plus ``changed``.
+    """
     now = ctx.clock()
+    target = change_target(level)
     with ctx.db.connect() as conn, db.write_transaction(conn):
-        merged = {**stored_settings(conn, screen_id), **changes}
-        merged = {key: value for key, value in merged.items() if value is not None}
-        settings = _validate_settings(merged)
-        explicit = settings.model_dump(mode="json", exclude_unset=True)
-        seq = db.add_change(conn, "settings", f"screen:{screen_id}", screen_id, now)
-        db.save_screen_settings(conn, screen_id, json.dumps(explicit, ensure_ascii=False), seq)
-    log.info("changed settings of screen %s (revision %d)", screen_id, seq)
-    ctx.notifier.notify_changed([f"screen:{screen_id}"], seq)
-    return {"screen_id": screen_id, "revision": seq, "settings": settings.model_dump(mode="json")}
+        stored = read_level(conn, level)
+        fields = merge_changes(stored.fields, changes)
+        seq = None
+        if fields != stored.fields:
+            seq = db.add_change(conn, "settings", target, level, now)
+            save_level(conn, level, fields, seq)
+        view = settings_view(conn, level)
+    if seq is not None:
+        log.info("changed settings of %s (revision %d)", _level_name(level), seq)
+        ctx.notifier.notify_changed([target], seq)
+    return {**view, "changed": seq is not None}
+
+
+def settings_view(conn: sqlite3.Connection, level: str) -> dict[str, Any]:
+    """What an admin sees of a level's settings.
+
+    For a screen: ``revision`` (the screen's), ``settings`` (what its manifest carries),
+    ``own`` (set for this screen) and ``all_screens`` (set for all screens). For ``all``:
+    ``revision`` (the last change to these settings, 0 if none), ``settings`` (what a screen
+    without settings of its own gets), ``own``, ``screens_stopped`` (screens with an emergency
+    stop of their own) and ``screens_overriding`` (field -> how many screens set it themselves).
+    """
+    shared = read_level(conn, ALL_SCREENS)
+    if level != ALL_SCREENS:
+        own = read_level(conn, level).fields
+        return {
+            "screen_id": level,
+            "revision": screen_revision(conn, level),
+            "settings": effective(shared.fields, own, f"screen {level}").model_dump(mode="json"),
+            "own": own,
+            "all_screens": shared.fields,
+        }
+    screens = screens_with_own(conn)
+    overriding: dict[str, int] = {}
+    for fields in screens.values():
+        for name in fields.keys() - COMBINED_FIELDS:
+            overriding[name] = overriding.get(name, 0) + 1
+    return {
+        "screen_id": ALL_SCREENS,
+        "revision": shared.seq,
+        "settings": effective(shared.fields, {}, "all screens").model_dump(mode="json"),
+        "own": shared.fields,
+        "screens_stopped": [sid for sid, fields in screens.items() if fields.get(STOP_FIELD)],
+        "screens_overriding": dict(sorted(overriding.items())),
+    }
+
+
+def _level_name(level: str) -> str:
+    return "all screens" if level == ALL_SCREENS else f"screen {level}"
 
 
 def _revision(ctx: ServerContext, screen_id: str) -> int:
@@ -109,17 +166,6 @@ def _revision(ctx: ServerContext, screen_id: str) -> int:
 
 def _revision_event(revision: int | None) -> bytes:
     return f'event: revision\nid: {revision}\ndata: {{"revision": {revision}}}\n\n'.encode()
-
-
-def _validate_settings(merged: dict[str, Any]) -> ScreenSettings:
-    try:
-        settings = ScreenSettings.model_validate(merged)
-    except ValidationError as exc:
-        raise ApiError(422, "invalid_settings", describe_errors(exc.errors())) from None
-    unknown = list(unknown_fields(merged, settings.model_dump(mode="json", exclude_unset=True)))
-    if unknown:
-        raise ApiError(422, "unknown_field", f"未知的设置项：{'、'.join(unknown[:5])}")
-    return settings
 
 
 def _record_contact(conn: sqlite3.Connection, screen_id: str, now: datetime) -> None:

@@ -153,3 +153,34 @@ def stop_server(process: subprocess.Popen[str]) -> int:
             process.kill()
             process.wait()
     return process.returncode
+
+
+# --- the command line as a real process ---------------------------------------------------
+
+CLI = [sys.executable, "-m", "content_server.cli"]
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run(
+        [*CLI, *args], capture_output=True, text=True, timeout=60, env=env or clean_env()
+    )
+    assert "Traceback" not in result.stderr
+    assert "Traceback" not in result.stdout
+    return result
+
+
+def publish_cli(server: str, *args: str, token: str = TOKEN) -> subprocess.CompletedProcess[str]:
+    return run_cli("publish", "--server", server, "--token", token, *args)
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess[str], code: str, exit_code: int = 1):  # noqa: ANN201
+    assert result.returncode == exit_code, result
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert code in lines[0]
+    assert lines[0].startswith("kiosk publish")
+
+
+def last_line(result: subprocess.CompletedProcess[str]) -> str:
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip().splitlines()[-1]

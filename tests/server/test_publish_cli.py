@@ -3,8 +3,6 @@ against a real server on a loopback port."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,41 +11,17 @@ from server_helpers import (
     ID_RE,
     TOKEN,
     RunningServer,
+    assert_one_line_error,
     clean_env,
     image_bytes,
+    last_line,
+    publish_cli,
+    run_cli,
     start_server,
     stop_server,
 )
 
 pytestmark = pytest.mark.e2e
-
-CLI = [sys.executable, "-m", "content_server.cli"]
-
-
-def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run(
-        [*CLI, *args], capture_output=True, text=True, timeout=60, env=env or clean_env()
-    )
-    assert "Traceback" not in result.stderr
-    assert "Traceback" not in result.stdout
-    return result
-
-
-def publish_cli(server: str, *args: str, token: str = TOKEN) -> subprocess.CompletedProcess[str]:
-    return run_cli("publish", "--server", server, "--token", token, *args)
-
-
-def assert_one_line_error(result: subprocess.CompletedProcess[str], code: str, exit_code: int = 1):  # noqa: ANN201
-    assert result.returncode == exit_code, result
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert code in lines[0]
-    assert lines[0].startswith("kiosk publish")
-
-
-def last_line(result: subprocess.CompletedProcess[str]) -> str:
-    assert result.returncode == 0, result.stderr
-    return result.stdout.strip().splitlines()[-1]
 
 
 def manifest_items(server: RunningServer, screen: str) -> dict[str, dict]:

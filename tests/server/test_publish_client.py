@@ -70,6 +70,15 @@ def test_settings_and_withdraw(client: PublishClient, live_server: RunningServer
     assert manifest.json()["settings"]["org_name"] == "第一党支部"
 
 
+def test_get_settings_of_a_screen(client: PublishClient) -> None:
+    client.put_settings("client-get", {"mode": "touch"})
+    view = client.get_settings("client-get")
+    assert view["screen_id"] == "client-get"
+    assert view["own"] == {"mode": "touch"}
+    assert view["settings"]["mode"] == "touch"
+    assert client.get_settings("all")["screen_id"] == "all"
+
+
 def test_errors_carry_message_code_and_status(
     client: PublishClient, live_server: RunningServer, tmp_path: Path, closed_port_url: str
 ) -> None:
