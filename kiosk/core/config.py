@@ -10,7 +10,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from content_cache.wire import ITEM_ID_PATTERN
 
@@ -52,6 +52,14 @@ class ScreenConfig(BaseModel):
     themes_dir: Path | None = Field(
         None, description="Folder of themes (default: the themes/ folder shipped with kiosk)."
     )
+
+
+    @field_validator("screen")
+    @classmethod
+    def _not_reserved(cls, value: str) -> str:
+        if value == "all":
+            raise ValueError("'all' means every screen on the server; give this screen its own id")
+        return value
 
 
 def load_config(path: Path | None, overrides: dict[str, Any]) -> ScreenConfig:

@@ -26,6 +26,7 @@ def test_file_then_overrides(tmp_path):
         ("colour = 'red'\n", "colour"),
         ("poll_seconds = 0\n", "poll_seconds"),
         ("screen = '../etc'\n", "screen"),
+        ("screen = 'all'\n", "screen"),
     ],
 )
 def test_bad_settings_name_the_key(tmp_path, text, key):
