@@ -19,6 +19,8 @@ APT_PACKAGES=(
   libvlc5 vlc-plugin-base vlc-plugin-video-output ffmpeg
   # a real X server and screenshots for tests and for looking at the screens
   xvfb xauth x11-utils imagemagick
+  # xset: switches the monitor off (DPMS) while the power schedule has the screen off
+  x11-xserver-utils
   # browser tests of the phone pages, QR decoding
   chromium chromium-driver zbar-tools libzbar0
 )
