@@ -111,6 +111,7 @@ def start_server(data_dir: Path, token: str, port: int = 0) -> subprocess.Popen[
 def wait_until_ready(server: subprocess.Popen[str]) -> str:
     """Read the server's output until its ready line; returns its base URL."""
     found: list[str] = []
+    last: list[str] = []
     ready = threading.Event()
 
     def pump() -> None:
@@ -121,12 +122,14 @@ def wait_until_ready(server: subprocess.Popen[str]) -> str:
                 found.append(match.group(1))
                 ready.set()
             elif not match:
+                last[:] = [line.strip()]
                 log.debug("server: %s", line.rstrip())
         ready.set()  # output ended: the server exited
 
     threading.Thread(target=pump, name="demo-server-log", daemon=True).start()
     if not ready.wait(SERVER_START_SECONDS) or not found:
-        raise DemoError("the demo content server did not start; run `kiosk server` to see why")
+        said = f" (it said: {last[0][:200]})" if last else ""
+        raise DemoError(f"the demo content server did not start{said}")
     log.info("demo content server at %s", found[0])
     return found[0]
 

@@ -53,7 +53,6 @@ class ScreenConfig(BaseModel):
         None, description="Folder of themes (default: the themes/ folder shipped with kiosk)."
     )
 
-
     @field_validator("screen")
     @classmethod
     def _not_reserved(cls, value: str) -> str:

@@ -20,8 +20,10 @@ from zoneinfo import ZoneInfo
 from kiosk.core.config import ScreenConfig
 from kiosk.core.sync_factory import make_engine, make_loop
 from kiosk.qt.controller import DEFAULT_TIMEZONE, ScreenController, system_clock
-from kiosk.qt.image_loader import PosterLoader
+from kiosk.qt.display_power import DisplayPower
+from kiosk.qt.image_loader import PosterLoader, decode_photo
 from kiosk.qt.qt import (
+    BINDING_STEALS_REFERENCES,
     QApplication,
     QCursor,
     QMessageLogContext,
@@ -32,6 +34,7 @@ from kiosk.qt.qt import (
     QtMsgType,
     Signal,
     qInstallMessageHandler,
+    qVersion,
 )
 from kiosk.qt.scheduler import ScreenScheduler
 from kiosk.qt.sync_thread import SyncThread
@@ -63,6 +66,11 @@ def run_screen(config: ScreenConfig) -> int:
     app.setApplicationName("party-kiosk")
     previous_qt_handler = qInstallMessageHandler(_log_qt_message)
     previous_hook, sys.excepthook = sys.excepthook, _log_uncaught
+    if BINDING_STEALS_REFERENCES:
+        log.info(
+            "this Qt binding drops references to None/True; they are pinned (see kiosk/qt/qt.py)",
+            extra={"event": "qt_binding_workaround", "qt_version": qVersion()},
+        )
     stopper = SignalStopper(app)
     stopper.stop_requested.connect(app.quit)
     try:
@@ -84,8 +92,18 @@ def _run(app: QApplication, config: ScreenConfig, stopper: SignalStopper) -> int
     window = KioskWindow(themes.default, config.screen, system_clock, ZoneInfo(DEFAULT_TIMEZONE))
     loader = PosterLoader()
     scheduler = ScreenScheduler(parent=app)
-    controller = ScreenController(window, loader, scheduler, themes, config.screen)
     sync = SyncThread(make_loop(engine, config))
+    controller = ScreenController(
+        window,
+        loader,
+        scheduler,
+        themes,
+        config.screen,
+        photos=PosterLoader(decode=decode_photo),
+        orientation=config.orientation,
+        wake_sync=sync.wake,
+        display_power=DisplayPower(app.platformName()),
+    )
     sync.result.connect(controller.on_sync_result)
     show_window(app, window, config)
     scheduler.start()

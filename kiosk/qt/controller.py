@@ -1,14 +1,28 @@
-"""The glue of wall mode: snapshot in, plan out, posters rotated, transitions logged.
+"""The glue of wall mode: snapshot in, plan out, items rotated, transitions logged.
 
 The controller holds the current snapshot, asks the Qt-free core what to show now
 (:func:`kiosk.core.schedule.plan_for`), and tells the window. It re-plans when a sync brings
 a new snapshot, at the plan's ``next_change`` and at midnight (a date-trigger job on the
 Qt scheduler, replaced on each re-plan). Posters are decoded one turn ahead, so a transition
 never waits for a decode; a poster that cannot be decoded is skipped with one log line.
+An honor roll is played page by page by :class:`~kiosk.qt.honor_player.HonorRollPlayer`;
+the rotation moves on after its last page.
+
+Each re-plan also applies, in this order: the theme (``plan.theme``: the server's choice, or
+``solemn`` on mourning days) and the orientation (``kiosk run --orientation`` over the
+server's setting); the power schedule (off: a black window, every rotation timer stopped,
+the monitor off by DPMS where possible; on again: monitor on, the sync thread woken, content
+shown again); the emergency stop (a neutral page with the organisation, date and clock).
+
+Log events (one line per transition): ``snapshot_loaded``, ``item_shown`` (kind ``poster`` or
+``honor_roll``), ``honor_page_shown``, ``item_skipped``, ``photo_skipped``, ``idle_shown``,
+``urgent_shown``, ``notices_shown``, ``theme_changed``, ``orientation_changed``,
+``emergency_stop``, ``emergency_resume``, ``power_off``, ``power_on``, ``screen_ready``.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, time, timedelta, tzinfo
@@ -19,9 +33,11 @@ from apscheduler.schedulers.base import BaseScheduler
 
 from content_cache.store import Snapshot
 from content_cache.sync import SyncResult
-from content_cache.wire import Notice, Poster
-from kiosk.core.schedule import plan_for
-from kiosk.qt.image_loader import PosterLoader, PosterSource
+from content_cache.wire import AssetRef, HonorRoll, Notice, Poster
+from kiosk.core.schedule import Plan, plan_for
+from kiosk.qt.display_power import DisplayPower
+from kiosk.qt.honor_player import HonorRollPlayer
+from kiosk.qt.image_loader import PosterLoader, PosterSource, decode_photo
 from kiosk.qt.qt import QObject, QPixmap, QSize, QTimer, qVersion
 from kiosk.qt.theme import ThemeLibrary
 from kiosk.qt.window import Clock, KioskWindow, Page
@@ -30,6 +46,8 @@ log = logging.getLogger("kiosk.screen")
 
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 REPLAN_JOB = "replan"
+
+Shown = Poster | HonorRoll
 
 
 def system_clock() -> datetime:
@@ -48,9 +66,13 @@ def replan_deadline(next_change: datetime | None, now: datetime) -> datetime:
     return midnight if next_change is None else min(next_change, midnight)
 
 
-def _key(item: Poster) -> tuple[str, str]:
-    """A poster's identity for the rotation: republishing a new image makes it a new poster."""
-    return item.id, item.image.sha256
+def _key(item: Shown) -> tuple[str, str]:
+    """An item's identity for the rotation: republishing a new image makes it a new poster,
+    editing a roll's entries a new roll."""
+    if isinstance(item, Poster):
+        return item.id, item.image.sha256
+    body = item.model_dump_json(include={"title", "entries"}).encode()
+    return item.id, hashlib.sha256(body).hexdigest()
 
 
 class ScreenController(QObject):
@@ -60,10 +82,15 @@ class ScreenController(QObject):
         window: the window to drive.
         loader: decodes posters off the GUI thread.
         scheduler: a started or not yet started Qt scheduler for the re-plan job.
-        themes: themes by name (the manifest names one).
+        themes: themes by name (the plan names one).
         screen_id: this screen's id, for the log.
         clock: returns the current aware datetime; tests move it, the product uses the system.
         parent: the QObject parent.
+        photos: decodes honor-roll photos (one with ``decode_photo`` is made if not given).
+        orientation: the local override of the server's orientation setting, if any.
+        wake_sync: asks the sync loop to sync at once (``SyncThread.wake``); called when the
+            power schedule turns the screen back on.
+        display_power: switches the monitor off and on; without it only the window blanks.
     """
 
     def __init__(
@@ -75,13 +102,23 @@ class ScreenController(QObject):
         screen_id: str,
         clock: Clock = system_clock,
         parent: QObject | None = None,
+        *,
+        photos: PosterLoader | None = None,
+        orientation: str | None = None,
+        wake_sync: Callable[[], None] | None = None,
+        display_power: DisplayPower | None = None,
     ) -> None:
         super().__init__(parent)
         self._window, self._loader, self._scheduler = window, loader, scheduler
         self._themes, self._screen_id, self._clock = themes, screen_id, clock
+        self._photos = photos or PosterLoader(parent=self, decode=decode_photo)
+        self._orientation_override = orientation
+        self._wake_sync, self._display_power = wake_sync, display_power
         self._snapshot: Snapshot | None = None
-        self._rotation: list[Poster] = []
-        self._current: Poster | None = None  # the poster on screen (or last on screen)
+        self._rotation: list[Shown] = []
+        self._rotation_keys: list[tuple[str, str]] = []
+        self._current: Shown | None = None  # the item on screen (or last on screen)
+        self._current_key: tuple[str, str] | None = None
         self._slot = 0  # its index in the rotation when it was shown
         self._waiting_for: Poster | None = None  # decoding, to be shown as soon as ready
         self._state: tuple[str, ...] = ()  # what the main zone shows, for transition logs
@@ -89,9 +126,12 @@ class ScreenController(QObject):
         self._missing: set[str] = set()
         self._zones: dict[str, tzinfo] = {}
         self._next_replan: datetime | None = None
-        self._stopped = False
+        self._emergency = False
+        self._closed = False
         self._dwell = self._single_shot(self._advance)
         self._replan_soon = self._single_shot(self.replan)
+        self._honor = HonorRollPlayer(window.honor_view, self._photos, window.main_zone.size, self)
+        self._honor.finished.connect(self._advance)
         loader.ready.connect(self._on_ready)
         loader.failed.connect(self._on_failed)
         window.main_zone.resized.connect(self._on_view_resized)
@@ -107,8 +147,36 @@ class ScreenController(QObject):
 
     @property
     def current_poster(self) -> Poster | None:
-        """The poster in the main zone, or None when a page is shown instead."""
-        return self._current if self._window.page() is Page.POSTERS else None
+        """The poster in the main zone, or None when something else is shown."""
+        current = self._current
+        if self._window.page() is Page.POSTERS and isinstance(current, Poster):
+            return current
+        return None
+
+    @property
+    def current_item(self) -> Shown | None:
+        """The poster or honor roll in the main zone, or None when a page is shown instead."""
+        page = self._window.page()
+        if self._window.is_powered() and page in (Page.POSTERS, Page.HONOR):
+            return self._current
+        return None
+
+    @property
+    def honor_player(self) -> HonorRollPlayer:
+        """The player of honor rolls."""
+        return self._honor
+
+    def timers_active(self) -> list[str]:
+        """Which rotation timers run now (empty while the screen is off): for checks."""
+        window = self._window
+        running = {
+            "dwell": self._dwell.isActive(),
+            "honor_pages": self._honor.is_paging(),
+            "notices": window.notice_band.is_cycling(),
+            "urgent_pages": window.urgent_page.is_paging(),
+            "fade": window.poster_view.is_fading(),
+        }
+        return [name for name, active in running.items() if active]
 
     @property
     def next_replan(self) -> datetime | None:
@@ -125,7 +193,7 @@ class ScreenController(QObject):
 
     def on_sync_result(self, result: SyncResult) -> None:
         """Take the result of one sync (a slot for ``SyncThread.result``)."""
-        if self._stopped:
+        if self._closed:
             return
         if result.snapshot is not None and (result.status == "updated" or self._snapshot is None):
             self._loader.forget_failures()
@@ -135,42 +203,57 @@ class ScreenController(QObject):
             self._window.waiting_page.set_status(f"暂时连不上内容服务器，{seconds} 秒后自动重试")
 
     def _poster_source(self, item: Poster) -> PosterSource:
+        return self._asset_source(item.image)
+
+    def _asset_source(self, ref: AssetRef) -> PosterSource:
         assert self._snapshot is not None
-        snapshot, ref = self._snapshot, item.image
+        snapshot = self._snapshot
         return PosterSource(snapshot.asset_path(ref), lambda: snapshot.verify(ref))
 
     def replan(self) -> None:
         """Decide again what to show now, and when to decide next."""
-        if self._stopped:
+        if self._closed:
             return
         now = self._now()
         manifest = self._snapshot.manifest if self._snapshot else None
         plan = plan_for(manifest, now)
         self._schedule_replan(replan_deadline(plan.next_change, now), now)
-        self._rotation = self._available([i for i in plan.rotation if isinstance(i, Poster)])
+        self._apply_look(plan)
+        self._note_emergency(plan.stopped)
+        if not plan.screen_on:
+            self._power_off()
+            return
+        if not self._window.is_powered():
+            self._power_on()
+        self._rotation = self._available(plan.rotation)
+        self._rotation_keys = [_key(item) for item in self._rotation]
         self._show_notices(plan.notices)
-        self._loader.retain(self._keep_keys(), (i.image.sha256 for i in self._rotation))
+        self._retain_posters()
         if self._snapshot is None:
             self._enter_page(Page.WAITING, "no_snapshot")
+        elif plan.stopped:
+            self._show_stopped()
         elif plan.urgent is not None:
             self._show_urgent(plan.urgent)
         elif not self._rotation:
             self._enter_page(Page.IDLE, "nothing_scheduled")
-        elif self.current_poster is None or self._index_of(self._current) is None:
-            self._advance()  # posters come back, or the one shown was withdrawn: move on now
+        elif self.current_item is None or self._index_of_current() is None:
+            self._advance()  # items come back, or the one shown was withdrawn: move on now
         else:
             self._preload_next()
 
     def stop(self) -> None:
         """Stop rotating, drop the re-plan job and wait for running decodes."""
-        self._stopped = True
+        self._closed = True
         self._dwell.stop()
+        self._honor.stop()
         self._replan_soon.stop()
         try:
             self._scheduler.remove_job(REPLAN_JOB)
         except JobLookupError:
             pass
         self._loader.close()
+        self._photos.close()
         self._window.close_down()
 
     # -- snapshot and plan -------------------------------------------------------------------
@@ -186,7 +269,6 @@ class ScreenController(QObject):
             extra={"event": "snapshot_loaded", "revision": manifest.revision, "source": source},
         )
         settings = manifest.settings
-        self._window.set_theme(self._themes.get(settings.theme))
         self._window.set_org_name(settings.org_name)
         self._window.set_timezone(self._zone())
         self.replan()
@@ -217,10 +299,56 @@ class ScreenController(QObject):
             self._replan_soon.start, "date", run_date=run_at, id=REPLAN_JOB, replace_existing=True
         )
 
-    def _available(self, posters: list[Poster]) -> list[Poster]:
+    def _apply_look(self, plan: Plan) -> None:
+        """Use the plan's theme and the orientation setting, logging each change."""
+        theme = self._themes.get(plan.theme)
+        shown = self._window.theme
+        if theme != shown:
+            log.info(
+                "theme %s instead of %s",
+                theme.name,
+                shown.name,
+                extra={"event": "theme_changed", "theme": theme.name, "previous": shown.name,
+                       "mourning": plan.mourning},
+            )  # fmt: skip
+            self._window.set_theme(theme)
+        settings = self._snapshot.manifest.settings if self._snapshot else None
+        orientation = self._orientation_override or (settings.orientation if settings else "auto")
+        if orientation != self._window.orientation:
+            self._window.set_orientation(orientation)
+            layout = "portrait" if self._window.metrics().portrait else "landscape"
+            log.info(
+                "orientation %s (%s layout)",
+                orientation,
+                layout,
+                extra={"event": "orientation_changed", "orientation": orientation,
+                       "layout": layout},
+            )  # fmt: skip
+
+    def _note_emergency(self, stopped: bool) -> None:
+        """Log entering and leaving an emergency stop, once each."""
+        if stopped == self._emergency:
+            return
+        self._emergency = stopped
+        if stopped:
+            log.warning(
+                "emergency stop: published content blanked",
+                extra={"event": "emergency_stop"},
+            )
+        else:
+            log.info("emergency stop lifted", extra={"event": "emergency_resume"})
+
+    def _available(self, items: list[Shown]) -> list[Shown]:
+        """The items whose files are on disk. Honor rolls always are: a missing photo shows
+        as a placeholder, so it never keeps the roll off the screen."""
         snapshot = self._snapshot
-        available = [p for p in posters if snapshot is not None and snapshot.is_available(p)]
-        missing = {p.id for p in posters} - {p.id for p in available}
+        items = [i for i in items if isinstance(i, Poster | HonorRoll)]
+        available = [
+            i
+            for i in items
+            if isinstance(i, HonorRoll) or (snapshot is not None and snapshot.is_available(i))
+        ]
+        missing = {p.id for p in items} - {p.id for p in available}
         for item_id in sorted(missing - self._missing):
             log.warning(
                 "skipped poster %s: file missing from the cache",
@@ -245,11 +373,14 @@ class ScreenController(QObject):
     # -- rotation ----------------------------------------------------------------------------
 
     def _advance(self) -> None:
-        """Show the next poster that can be shown, or wait for its decode, or go idle."""
-        if self._stopped or self._snapshot is None:
+        """Show the next item that can be shown, or wait for its decode, or go idle."""
+        if self._closed or self._snapshot is None or not self._window.is_powered():
             return
         self._dwell.stop()
         for item in self._candidates():
+            if isinstance(item, HonorRoll):
+                self._show_roll(item)
+                return
             key = item.image.sha256
             if self._loader.failure(key) is not None:
                 continue
@@ -263,20 +394,23 @@ class ScreenController(QObject):
         reason = "nothing_decodable" if self._rotation else "nothing_scheduled"
         self._enter_page(Page.IDLE, reason)
 
-    def _candidates(self) -> list[Poster]:
-        """The rotation, starting after the poster shown (or at its old slot if withdrawn)."""
+    def _candidates(self) -> list[Shown]:
+        """The rotation, starting after the item shown (or at its old slot if withdrawn)."""
         items = self._rotation
         if not items:
             return []
-        index = self._index_of(self._current)
+        index = self._index_of_current()
         start = (index + 1 if index is not None else self._slot) % len(items)
         return items[start:] + items[:start]
 
-    def _index_of(self, item: Poster | None) -> int | None:
-        if item is None:
+    def _index_of_current(self) -> int | None:
+        if self._current_key is None or self._current_key not in self._rotation_keys:
             return None
-        keys = [_key(i) for i in self._rotation]
-        return keys.index(_key(item)) if _key(item) in keys else None
+        return self._rotation_keys.index(self._current_key)
+
+    def _make_current(self, item: Shown) -> None:
+        self._current, self._current_key = item, _key(item)
+        self._slot = self._index_of_current() or 0
 
     def _show(self, item: Poster, pixmap: QPixmap) -> None:
         """Start a display period of ``item``: cross-fade to it unless it is already shown.
@@ -285,11 +419,11 @@ class ScreenController(QObject):
         so the log is a record of what was shown when (proof of play).
         """
         self._waiting_for = None
+        self._honor.stop()
         self._arm_dwell(item)
         shown = self.current_poster
         if shown is None or _key(shown) != _key(item):
-            self._current = item
-            self._slot = self._index_of(item) or 0
+            self._make_current(item)
             self._window.show_page(Page.POSTERS)
             self._window.poster_view.show_pixmap(pixmap)
             self._state = ("poster", *_key(item))
@@ -306,34 +440,74 @@ class ScreenController(QObject):
             },
         )
 
+    def _show_roll(self, roll: HonorRoll) -> None:
+        """Start a display period of ``roll``: its pages one after another, then ``_advance``."""
+        self._waiting_for = None
+        self._make_current(roll)
+        self._window.poster_view.clear()  # the next poster fades in from the background
+        self._window.show_page(Page.HONOR)
+        self._state = ("honor_roll", *_key(roll))
+        entries = len(roll.entries)
+        grid = self._window.honor_view.grid_for(self._window.main_zone.size(), entries)
+        log.info(
+            "showing honor roll %s %s (%d entries)",
+            roll.id,
+            roll.title,
+            entries,
+            extra={
+                "event": "item_shown",
+                "item_id": roll.id,
+                "kind": roll.kind,
+                "title": roll.title,
+                "entries": entries,
+                "pages": grid.pages(entries),
+            },
+        )
+        self._honor.play(roll, self._asset_source)
+        self._preload_next()
+
     def _arm_dwell(self, item: Poster) -> None:
         assert self._snapshot is not None
         seconds = item.display_seconds or self._snapshot.manifest.settings.poster_seconds
         self._dwell.start(round(seconds * 1000))
 
     def _preload_next(self) -> None:
-        """Decode the poster after the current one now, so its turn does not wait."""
+        """Decode the item after the current one now, so its turn does not wait."""
         assert self._snapshot is not None
         for item in self._candidates():
+            if isinstance(item, HonorRoll):
+                if item is not self._honor.roll:
+                    self._honor.preload(item, self._asset_source)
+                break
             key = item.image.sha256
             if self._loader.failure(key) is None:
                 self._loader.request(key, self._poster_source(item))
                 break
-        self._loader.retain(self._keep_keys(), (i.image.sha256 for i in self._rotation))
+        self._retain_posters()
+
+    def _retain_posters(self) -> None:
+        """Keep the pixmaps worth keeping, and the failures of posters still in the rotation."""
+        posters = [i.image.sha256 for i in self._rotation if isinstance(i, Poster)]
+        self._loader.retain(self._keep_keys(), posters)
 
     def _keep_keys(self) -> set[str]:
-        """Pixmaps worth keeping: the poster shown and the next two in the rotation."""
-        keys = {item.image.sha256 for item in self._candidates()[:2]}
-        if self._current is not None:
+        """Pixmaps worth keeping: the poster shown and the posters among the next two items."""
+        keys = {i.image.sha256 for i in self._candidates()[:2] if isinstance(i, Poster)}
+        if isinstance(self._current, Poster):
             keys.add(self._current.image.sha256)
         return keys
 
     # -- pages -----------------------------------------------------------------------------
 
-    def _enter_page(self, page: Page, reason: str) -> None:
+    def _stop_rotation(self) -> None:
+        """Stop the item on screen from moving on: its dwell, the roll's pages, a decode."""
         self._dwell.stop()
+        self._honor.stop()
         self._waiting_for = None
-        self._current = None
+        self._current = self._current_key = None
+
+    def _enter_page(self, page: Page, reason: str) -> None:
+        self._stop_rotation()
         self._window.poster_view.clear()
         self._window.show_page(page)
         if self._state != ("idle", reason):
@@ -345,10 +519,15 @@ class ScreenController(QObject):
                 extra={"event": "idle_shown", "reason": reason},
             )
 
+    def _show_stopped(self) -> None:
+        """The emergency stop's neutral page (logged by :meth:`_note_emergency`)."""
+        self._stop_rotation()
+        self._window.poster_view.clear()
+        self._window.show_page(Page.STOPPED)
+        self._state = ("stopped",)
+
     def _show_urgent(self, notice: Notice) -> None:
-        self._dwell.stop()
-        self._waiting_for = None
-        self._current = None
+        self._stop_rotation()
         self._window.show_urgent(notice)
         if self._state != ("urgent", notice.id, notice.text):
             self._state = ("urgent", notice.id, notice.text)
@@ -358,6 +537,36 @@ class ScreenController(QObject):
                 notice.title,
                 extra={"event": "urgent_shown", "item_id": notice.id, "title": notice.title},
             )
+
+    # -- power schedule --------------------------------------------------------------------
+
+    def _power_off(self) -> None:
+        """Black window, no timer turning anything, the monitor off where possible."""
+        if not self._window.is_powered():
+            return
+        self._stop_rotation()
+        self._window.set_notices([])
+        self._notice_ids = ()
+        self._window.set_powered(False)
+        self._state = ("off",)
+        monitor = self._display_power.set_on(False) if self._display_power else "window only"
+        log.info(
+            "screen off by the power schedule (%s)",
+            monitor,
+            extra={"event": "power_off", "monitor": monitor},
+        )
+
+    def _power_on(self) -> None:
+        """Monitor on, ask for fresh content at once; the re-plan under way shows content."""
+        monitor = self._display_power.set_on(True) if self._display_power else "window only"
+        self._window.set_powered(True)
+        log.info(
+            "screen on by the power schedule (%s)",
+            monitor,
+            extra={"event": "power_on", "monitor": monitor},
+        )
+        if self._wake_sync is not None:
+            self._wake_sync()
 
     # -- loader and window events ----------------------------------------------------------------
 
@@ -371,7 +580,7 @@ class ScreenController(QObject):
 
     def _on_failed(self, key: str, reason: str) -> None:
         for item in self._rotation:
-            if item.image.sha256 == key:
+            if isinstance(item, Poster) and item.image.sha256 == key:
                 log.warning(
                     "skipped poster %s %s: %s",
                     item.id,
@@ -381,15 +590,19 @@ class ScreenController(QObject):
                 )
         if self._waiting_for is not None and self._waiting_for.image.sha256 == key:
             self._advance()
-        elif self.current_poster is not None:
+        elif self.current_item is not None:
             self._preload_next()
 
     def _on_view_resized(self, size: QSize) -> None:
         self._loader.set_target_size(size)
+        if self._snapshot is None or self._closed:
+            return
         current = self.current_poster
-        if current is not None and self._snapshot is not None and not self._stopped:
+        if current is not None:
             self._loader.request(current.image.sha256, self._poster_source(current))
             self._preload_next()
+        elif self._window.page() is Page.HONOR:
+            self._honor.relayout()
 
     def _on_minute(self) -> None:
         """Re-plan now if the wall clock has already passed the deadline.

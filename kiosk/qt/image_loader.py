@@ -1,9 +1,12 @@
-"""Poster images decoded off the GUI thread, scaled for the screen before their turn.
+"""Images decoded off the GUI thread, scaled for the screen before their turn.
 
 A :class:`PosterLoader` decodes files on its own ``QThreadPool``: each worker reads the file
 with ``QImageReader`` directly at the size it will be shown (JPEG decodes at reduced size),
 and posts the ``QImage`` back with a queued signal. Only the conversion to ``QPixmap`` happens
 on the GUI thread. Workers never touch widgets.
+
+Posters are fitted whole (:func:`decode_poster`); honor-roll photos are cropped to fill their
+frame from the top centre, so heads are kept (:func:`decode_photo`). One loader per kind.
 """
 
 from __future__ import annotations
@@ -39,6 +42,9 @@ class DecodeError(Exception):
     """The file cannot be shown; the message is one line for the log."""
 
 
+Decoder = Callable[[Path, QSize], QImage]
+
+
 def decode_poster(path: Path, target: QSize) -> QImage:
     """Read the image at ``path`` scaled to fit ``target``, keeping its aspect ratio.
 
@@ -47,6 +53,39 @@ def decode_poster(path: Path, target: QSize) -> QImage:
     Raises:
         DecodeError: the file is missing, truncated, not an image, or cannot be decoded.
     """
+    image = _read_scaled(path, target, Qt.AspectRatioMode.KeepAspectRatio)
+    fitted = image.size().scaled(target, Qt.AspectRatioMode.KeepAspectRatio)
+    if image.size() != fitted:
+        image = image.scaled(
+            fitted, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
+        )
+    return _screen_format(image)
+
+
+def decode_photo(path: Path, target: QSize) -> QImage:
+    """Read a portrait photo at ``path`` cropped to exactly ``target`` (e.g. 3:4).
+
+    The image is scaled to cover ``target``; what is too wide is cut evenly from both sides,
+    what is too tall is cut from the bottom only, so the head at the top is kept. Safe to
+    call off the GUI thread; EXIF orientation is applied.
+
+    Raises:
+        DecodeError: the file is missing, truncated, not an image, or cannot be decoded.
+    """
+    if target.isEmpty():
+        raise DecodeError("no room for the photo")
+    expand = Qt.AspectRatioMode.KeepAspectRatioByExpanding
+    image = _read_scaled(path, target, expand)
+    covering = image.size().scaled(target, expand)
+    if image.size() != covering:
+        image = image.scaled(covering, expand, Qt.TransformationMode.SmoothTransformation)
+    left = max(0, (image.width() - target.width()) // 2)
+    image = image.copy(left, 0, target.width(), target.height())  # top-centre
+    return _screen_format(image)
+
+
+def _read_scaled(path: Path, target: QSize, mode: Qt.AspectRatioMode) -> QImage:
+    """The image at ``path``, decoded at about the size that ``mode`` gives for ``target``."""
     if not path.is_file():
         raise DecodeError("file missing")
     reader = QImageReader(str(path))
@@ -56,26 +95,30 @@ def decode_poster(path: Path, target: QSize) -> QImage:
     _check_complete(path, bytes(reader.format().data()))
     source = reader.size()
     if source.isValid() and not source.isEmpty():
-        reader.setScaledSize(_fitted_source_size(reader, source, target))
+        reader.setScaledSize(_fitted_source_size(reader, source, target, mode))
     image = reader.read()
     if image.isNull():
         raise DecodeError(f"cannot decode: {reader.errorString()}")
-    fitted = image.size().scaled(target, Qt.AspectRatioMode.KeepAspectRatio)
-    if image.size() != fitted:
-        image = image.scaled(
-            fitted, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
-        )
+    return image
+
+
+def _screen_format(image: QImage) -> QImage:
     opaque = QImage.Format.Format_RGB32
     return image.convertToFormat(
         QImage.Format.Format_ARGB32_Premultiplied if image.hasAlphaChannel() else opaque
     )
 
 
-def _fitted_source_size(reader: QImageReader, source: QSize, target: QSize) -> QSize:
+def _fitted_source_size(
+    reader: QImageReader,
+    source: QSize,
+    target: QSize,
+    mode: Qt.AspectRatioMode = Qt.AspectRatioMode.KeepAspectRatio,
+) -> QSize:
     """The size to decode at, in the file's own orientation, so the shown image fits ``target``."""
     rotated = bool(reader.transformation() & QImageIOHandler.Transformation.TransformationRotate90)
     shown = source.transposed() if rotated else source
-    fitted = shown.scaled(target, Qt.AspectRatioMode.KeepAspectRatio)
+    fitted = shown.scaled(target, mode)
     return fitted.transposed() if rotated else fitted
 
 
@@ -116,16 +159,21 @@ class _DecodeTask(QRunnable):
         target: QSize,
         generation: int,
         deliver: Callable[[str, int, object, str], None],
+        decode: Decoder | None = None,
     ) -> None:
         super().__init__()
         self._key, self._source, self._target = key, source, QSize(target)
         self._generation, self._deliver = generation, deliver
+        self._decode = decode
 
     def run(self) -> None:
+        decode = self._decode or decode_poster  # looked up now: tests may replace it
         try:
+            if not self._source.path.is_file():
+                raise DecodeError("file missing")
             if self._source.verify is not None and not self._source.verify():
                 raise DecodeError("file changed on disk; dropped, it will be fetched again")
-            image: QImage | None = decode_poster(self._source.path, self._target)
+            image: QImage | None = decode(self._source.path, self._target)
             error = ""
         except DecodeError as exc:
             image, error = None, str(exc)
@@ -143,6 +191,8 @@ class PosterLoader(QObject):
     Args:
         pool: the thread pool to decode on (one with two threads is made if not given).
         parent: the QObject parent.
+        decode: how to decode a file for a target size (default :func:`decode_poster`;
+            :func:`decode_photo` for honor-roll photos).
 
     Signals:
         ready(key): the pixmap for ``key`` is available from :meth:`pixmap`.
@@ -153,8 +203,14 @@ class PosterLoader(QObject):
     failed = Signal(str, str)
     _decoded = Signal(str, int, object, str)
 
-    def __init__(self, pool: QThreadPool | None = None, parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        pool: QThreadPool | None = None,
+        parent: QObject | None = None,
+        decode: Decoder | None = None,
+    ) -> None:
         super().__init__(parent)
+        self._decode = decode
         self._pool = pool or QThreadPool(self)
         if pool is None:
             self._pool.setMaxThreadCount(2)
@@ -209,7 +265,9 @@ class PosterLoader(QObject):
         self._pool.waitForDone()
 
     def _submit(self, key: str, source: PosterSource) -> None:
-        task = _DecodeTask(key, source, self._target, self._generation, self._decoded.emit)
+        task = _DecodeTask(
+            key, source, self._target, self._generation, self._decoded.emit, self._decode
+        )
         self._pool.start(task)
 
     def _on_decoded(self, key: str, generation: int, image: QImage | None, error: str) -> None:

@@ -1,7 +1,10 @@
-"""Main-zone pages other than posters: waiting, idle and the urgent notice.
+"""Main-zone pages other than posters and honor rolls: waiting, idle, stopped, urgent notice.
 
 None of them is ever black or shows an error: the waiting page says content is on its way,
-the idle page is a themed clock with the organisation's name.
+the idle page is a themed clock with the organisation's name, and so is the page of an
+emergency stop (紧急停播), which shows nothing published. Labels are plain text (an
+organisation name is never read as markup). An urgent notice longer than the zone pages
+through like a long notice in the band.
 """
 
 from __future__ import annotations
@@ -9,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from content_cache.wire import Notice
-from kiosk.qt.bands import chinese_date, clock_text
+from kiosk.qt.bands import MIN_PAGE_SECONDS, READING_CHARS_PER_SECOND, chinese_date, clock_text
 from kiosk.qt.qt import (
     QColor,
     QFont,
@@ -21,10 +24,21 @@ from kiosk.qt.qt import (
     QRect,
     QResizeEvent,
     Qt,
+    QTimer,
     QVBoxLayout,
     QWidget,
 )
-from kiosk.qt.text import draw_lines, fit_to_width, line_height, wrap_lines
+from kiosk.qt.text import (
+    DrawnText,
+    draw_lines,
+    draw_text,
+    elide,
+    fit_to_width,
+    line_height,
+    pages_of,
+    wrap_all,
+    wrap_lines,
+)
 from kiosk.qt.theme import Metrics, Theme
 
 WAITING_TITLE = "正在获取内容…"
@@ -53,6 +67,7 @@ class _FramedPage(QWidget):
 
     def _add_label(self, text: str = "") -> QLabel:
         label = QLabel(text, self)
+        label.setTextFormat(Qt.TextFormat.PlainText)
         label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         label.setWordWrap(True)
         self._layout.addWidget(label)
@@ -72,6 +87,13 @@ class _FramedPage(QWidget):
 
     def _style_labels(self) -> None:
         raise NotImplementedError
+
+    def _inner_size(self) -> tuple[int, int]:
+        """Width and height inside the frame and the margins, as the window will size us."""
+        metrics = self._metrics
+        main_height = metrics.height - metrics.header_height - metrics.notice_height
+        inner = 6 * metrics.px("margin")
+        return metrics.width - inner, main_height - inner
 
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
@@ -106,18 +128,28 @@ class WaitingPage(_FramedPage):
 
 
 class IdlePage(_FramedPage):
-    """Shown when there is content but nothing to show now: the organisation and a clock."""
+    """Shown when there is content but nothing to show now: the organisation and a clock.
+
+    The three lines shrink together when the zone is too low for them (large-type themes in
+    landscape), and a long organisation name is elided, so nothing is ever cut.
+    """
 
     def __init__(self, theme: Theme, org_name: str, parent: QWidget | None = None) -> None:
         super().__init__(theme, parent)
+        self._org_name = org_name
         self.name_label = self._add_label(org_name)
         self.clock_label = self._add_label()
         self.date_label = self._add_label()
         self._finish_layout()
 
+    @property
+    def org_name(self) -> str:
+        """The organisation name, before eliding."""
+        return self._org_name
+
     def set_org_name(self, name: str) -> None:
         """Show ``name`` as the organisation."""
-        self.name_label.setText(name)
+        self._org_name = name
         self._style_labels()
 
     def set_now(self, moment: datetime) -> None:
@@ -127,17 +159,34 @@ class IdlePage(_FramedPage):
 
     def _style_labels(self) -> None:
         theme, metrics = self._theme, self._metrics
-        name = theme.font(metrics.px("idle_title"), serif=True, bold=True)
-        width = metrics.width - 6 * metrics.px("margin")  # inside the frame and the margins
-        name = fit_to_width(name, self.name_label.text(), width)
-        style_label(self.name_label, name, theme.color("accent"))
-        clock = theme.font(metrics.px("idle_clock"), bold=True)
-        style_label(self.clock_label, clock, theme.color("accent_bright"))
-        style_label(self.date_label, theme.font(metrics.px("idle_date")), theme.color("text"))
+        width, height = self._inner_size()
+        fonts = [
+            theme.font(metrics.px("idle_title"), serif=True, bold=True),
+            theme.font(metrics.px("idle_clock"), bold=True),
+            theme.font(metrics.px("idle_date")),
+        ]
+        needed = sum(line_height(f) for f in fonts) + 2 * metrics.px("margin")
+        if needed > height > 0:
+            for font in fonts:
+                font.setPixelSize(max(1, font.pixelSize() * height // needed))
+        name_font, clock_font, date_font = fonts
+        name_font = fit_to_width(name_font, self._org_name, width)
+        self.name_label.setText(elide(self._org_name, name_font, width))
+        style_label(self.name_label, name_font, theme.color("accent"))
+        style_label(self.clock_label, clock_font, theme.color("accent_bright"))
+        style_label(self.date_label, date_font, theme.color("text"))
+
+
+class StoppedPage(IdlePage):
+    """Shown during an emergency stop (紧急停播): the organisation, clock and date, nothing else."""
 
 
 class UrgentPage(QWidget):
-    """An urgent notice in large type, replacing the posters until it is withdrawn."""
+    """An urgent notice in large type, replacing the posters until it is withdrawn.
+
+    A text longer than the zone shows a zone-full at a time, each page for as long as it takes
+    to read, with the page number at the bottom.
+    """
 
     def __init__(self, theme: Theme, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -145,7 +194,13 @@ class UrgentPage(QWidget):
         self._metrics = Metrics.for_size(theme, 1, 1)
         self._notice: Notice | None = None
         self._title: list[str] = []
-        self._lines: list[str] = []
+        self._pages: list[list[str]] = []
+        self._page = 0
+        self._title_font_used = self._title_font()
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self.advance)
+        self.drawn_text: list[DrawnText] = []
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
 
     @property
@@ -153,9 +208,26 @@ class UrgentPage(QWidget):
         """The urgent notice shown."""
         return self._notice
 
+    @property
+    def page(self) -> int:
+        """The page shown, from 0."""
+        return self._page
+
+    def pages(self) -> int:
+        """How many pages the notice takes."""
+        return len(self._pages)
+
+    def page_text(self, page: int) -> list[str]:
+        """The text lines of ``page``."""
+        return list(self._pages[page]) if 0 <= page < len(self._pages) else []
+
     def shown_text(self) -> list[str]:
         """The title and text lines drawn now, after wrapping and eliding."""
-        return self._title + self._lines
+        return self._title + self.page_text(self._page)
+
+    def is_paging(self) -> bool:
+        """True while a timer will turn the page."""
+        return self._timer.isActive()
 
     def set_style(self, theme: Theme, metrics: Metrics) -> None:
         """Use ``theme`` at the sizes of ``metrics``."""
@@ -163,15 +235,26 @@ class UrgentPage(QWidget):
         self._relayout()
 
     def set_notice(self, notice: Notice) -> None:
-        """Show ``notice``."""
-        self._notice = notice
-        self._relayout()
+        """Show ``notice`` (from its first page unless it is the one shown)."""
+        if notice != self._notice:
+            self._notice, self._page = notice, 0
+            self._relayout()
+            self._arm()
+        elif not self._timer.isActive():
+            self._arm()
+
+    def stop(self) -> None:
+        """Stop turning pages (the page is not shown)."""
+        self._timer.stop()
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self._relayout()
+        if self.isVisible() and not self._timer.isActive():
+            self._arm()  # the pages are known only once the page has its size
 
     def paintEvent(self, event: QPaintEvent) -> None:
+        self.drawn_text = []
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
         painter.fillRect(self.rect(), self._theme.color("urgent_background"))
@@ -182,13 +265,22 @@ class UrgentPage(QWidget):
         painter.fillRect(tag, self._theme.color("accent"))
         painter.setFont(self._tag_font())
         painter.setPen(self._theme.color("tag_text"))
-        painter.drawText(tag, Qt.AlignmentFlag.AlignCenter, URGENT_TAG)
+        draw_text(painter, tag, Qt.AlignmentFlag.AlignCenter, URGENT_TAG, self.drawn_text)
         area = self._text_area()
         painter.setPen(self._theme.color("accent_bright"))
         centre = Qt.AlignmentFlag.AlignHCenter
-        used = draw_lines(painter, self._title, self._title_font(), area, centre)
+        title_font = self._title_font_used
+        used = draw_lines(painter, self._title, title_font, area, centre, self.drawn_text)
         painter.setPen(self._theme.color("text"))
-        draw_lines(painter, self._lines, self._text_font(), area.adjusted(0, used, 0, 0))
+        body = area.adjusted(0, used, 0, 0)
+        lines = self.page_text(self._page)
+        draw_lines(painter, lines, self._text_font(), body, drawn=self.drawn_text)
+        if len(self._pages) > 1:
+            painter.setPen(self._theme.color("text_muted"))
+            painter.setFont(self._tag_font())
+            corner = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+            counter = f"第{self._page + 1}/{len(self._pages)}页"
+            draw_text(painter, self._counter_rect(), corner, counter, self.drawn_text)
         painter.end()
 
     def _tag_font(self) -> QFont:
@@ -209,23 +301,57 @@ class UrgentPage(QWidget):
         width, height = font_px * (len(URGENT_TAG) + 2), font_px * 2
         return QRect(frame.center().x() - width // 2, frame.y() + font_px, width, height)
 
-    def _text_area(self) -> QRect:
+    def _counter_rect(self) -> QRect:
+        frame, margin = self._frame(), self._metrics.px("margin")
+        height = line_height(self._tag_font())
+        top = frame.bottom() - margin // 2 - height
+        return QRect(frame.x() + margin, top, frame.width() - 2 * margin, height)
+
+    def _text_area(self, counter: bool | None = None) -> QRect:
+        """Where title and text go; above the page counter when there is one."""
+        counter = len(self._pages) > 1 if counter is None else counter
         frame, margin = self._frame(), self._metrics.px("margin")
         top = self._tag_rect().bottom() + margin
-        return QRect(
-            frame.x() + margin, top, frame.width() - 2 * margin, frame.bottom() - margin - top
-        )
+        bottom = self._counter_rect().y() if counter else frame.bottom() - margin
+        return QRect(frame.x() + margin, top, frame.width() - 2 * margin, bottom - top)
 
     def _relayout(self) -> None:
-        area = self._text_area()
-        if self._notice is None or area.width() <= 0 or area.height() <= 0:
-            self._title, self._lines = [], []
-            self.update()
-            return
-        title_font, text_font = self._title_font(), self._text_font()
-        title_lines = min(2, area.height() // line_height(title_font))
-        self._title = wrap_lines(self._notice.title, title_font, area.width(), title_lines)
-        room = area.height() - len(self._title) * line_height(title_font)
-        max_lines = room // line_height(text_font)
-        self._lines = wrap_lines(self._notice.text, text_font, area.width(), max_lines)
+        self._title, self._pages = [], []
+        area = self._text_area(counter=False)
+        if self._notice is not None and area.width() > 0 and area.height() > 0:
+            lines = wrap_all(self._notice.text, self._text_font(), area.width())
+            for counter in (False, True):
+                self._title, per_page = self._fit_title(self._text_area(counter))
+                self._pages = pages_of(lines, per_page) if per_page > 0 else []
+                if len(self._pages) <= 1:
+                    break
+        self._page = min(self._page, max(0, len(self._pages) - 1))
         self.update()
+
+    def _fit_title(self, area: QRect) -> tuple[list[str], int]:
+        """The title's lines and how many text lines fit under them: two title lines if two
+        text lines still fit, else one; in a low zone the title takes the text's size
+        rather than be left out."""
+        assert self._notice is not None
+        text_step = line_height(self._text_font())
+        small = self._theme.font(self._metrics.px("urgent_text"), bold=True)
+        for count, font in ((2, self._title_font()), (1, self._title_font()), (1, small)):
+            room = area.height() - count * line_height(font)
+            if room >= count * text_step:
+                self._title_font_used = font
+                title = wrap_lines(self._notice.title, font, area.width(), count)
+                return title, (area.height() - len(title) * line_height(font)) // text_step
+        return [], max(0, area.height()) // text_step
+
+    def _arm(self) -> None:
+        self._timer.stop()
+        if len(self._pages) > 1:
+            chars = sum(len(line) for line in self.page_text(self._page))
+            seconds = max(MIN_PAGE_SECONDS, chars / READING_CHARS_PER_SECOND)
+            self._timer.start(round(seconds * 1000))
+
+    def advance(self) -> None:
+        """Show the next page (after the last, the first again); the page's timer calls it."""
+        self._page = (self._page + 1) % max(1, len(self._pages))
+        self.update()
+        self._arm()

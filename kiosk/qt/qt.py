@@ -3,7 +3,17 @@
 Every other module of the Qt layer imports Qt names from here, never from PySide6 directly,
 so an upgrade or a switch of binding touches one place (qutebrowser's ``qt`` wrapper works
 the same way). Add a name here when a module needs it.
+
+It also works around a binding defect seen with shiboken6 6.12.0 on Python 3.11: every call of
+a C++ function returning void drops one reference to ``None`` that it never took, and every
+``Signal.emit()`` one to ``True``. Python 3.12+ makes these objects immortal, so there it does
+no harm; on 3.11 their counts reach zero after an hour or so of posters and the interpreter
+aborts ("deallocating None"). When the defect is detected at import, the three singletons are
+made immortal the way 3.12 does it: a count so high it never reaches zero.
 """
+
+import ctypes
+import sys
 
 from PySide6.QtCore import (
     QEasingCurve,
@@ -50,7 +60,35 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+
+def _steals_singleton_references() -> bool:
+    """True if void calls or ``emit()`` drop references to None or True they never took."""
+    if sys.version_info >= (3, 12):
+        return False  # immortal there: a dropped reference changes nothing
+
+    class _Probe(QObject):
+        probed = Signal()
+
+    probe = _Probe()
+    none_before, true_before = sys.getrefcount(None), sys.getrefcount(True)
+    for _ in range(20):
+        probe.setObjectName("")
+        probe.probed.emit()
+    return sys.getrefcount(None) < none_before - 10 or sys.getrefcount(True) < true_before - 10
+
+
+def _immortalize(*objects: object) -> None:
+    """Raise the reference counts of static singletons so far that they never reach zero."""
+    for obj in objects:
+        ctypes.c_ssize_t.from_address(id(obj)).value += 1 << 40
+
+
+BINDING_STEALS_REFERENCES = _steals_singleton_references()
+if BINDING_STEALS_REFERENCES:
+    _immortalize(None, True, False)
+
 __all__ = [
+    "BINDING_STEALS_REFERENCES",
     "QApplication",
     "QColor",
     "QCursor",

@@ -78,6 +78,14 @@ class Sizes(_Section):
     urgent_tag: Fraction
     urgent_title: Fraction
     urgent_text: Fraction
+    honor_heading: Fraction
+    honor_name: Fraction
+    honor_title: Fraction
+    honor_citation: Fraction
+    honor_gap: Fraction
+    honor_pad: Fraction
+    honor_photo_min: Fraction
+    honor_text_min: Fraction
 
 
 class Motion(_Section):
@@ -85,6 +93,7 @@ class Motion(_Section):
 
     fade_ms: Annotated[int, Field(ge=0, le=5000)]
     notice_seconds: Annotated[float, Field(ge=2, le=600)]
+    honor_page_seconds: Annotated[float, Field(ge=2, le=600)]
 
 
 class Theme(_Section):
@@ -118,7 +127,8 @@ class Metrics:
         width: window width in pixels.
         height: window height in pixels.
         unit: the shorter side; every theme size is a fraction of it.
-        portrait: True when the window is taller than wide.
+        portrait: True when the portrait layout is used: the window is taller than wide, or
+            the orientation setting asks for it.
     """
 
     width: int
@@ -128,10 +138,15 @@ class Metrics:
     sizes: Sizes
 
     @classmethod
-    def for_size(cls, theme: Theme, width: int, height: int) -> Metrics:
-        """Metrics of ``theme`` for a window of ``width`` x ``height`` pixels."""
+    def for_size(cls, theme: Theme, width: int, height: int, orientation: str = "auto") -> Metrics:
+        """Metrics of ``theme`` for a window of ``width`` x ``height`` pixels.
+
+        ``orientation`` ("auto", "portrait" or "landscape") chooses the layout; "auto" takes
+        the window's own shape.
+        """
         width, height = max(1, width), max(1, height)
-        return cls(width, height, min(width, height), height > width, theme.sizes)
+        portrait = height > width if orientation == "auto" else orientation == "portrait"
+        return cls(width, height, min(width, height), portrait, theme.sizes)
 
     def px(self, role: str) -> int:
         """The size ``role`` (a field of :class:`Sizes`) in pixels, at least 1."""

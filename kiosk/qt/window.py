@@ -1,8 +1,10 @@
 """The kiosk window of wall mode: header band, main zone, notice band.
 
 Every size derives from the window size through :class:`~kiosk.qt.theme.Metrics`, so the
-same window fits 1080x1920, 1920x1080 and 4K. The window only renders what it is told;
-deciding what to show is the controller's job.
+same window fits 1080x1920, 1920x1080 and 4K; the orientation setting chooses the portrait
+or the landscape layout (the framebuffer is never rotated). The window only renders what it
+is told; deciding what to show is the controller's job. When the power schedule has the
+screen off, the whole window is black and nothing else is shown.
 """
 
 from __future__ import annotations
@@ -13,9 +15,11 @@ from datetime import datetime, tzinfo
 
 from content_cache.wire import Notice
 from kiosk.qt.bands import HeaderBand, NoticeBand
-from kiosk.qt.pages import IdlePage, UrgentPage, WaitingPage
+from kiosk.qt.honor_view import HonorRollView
+from kiosk.qt.pages import IdlePage, StoppedPage, UrgentPage, WaitingPage
 from kiosk.qt.poster_view import PosterView
 from kiosk.qt.qt import (
+    QColor,
     QEvent,
     QLayout,
     QObject,
@@ -40,9 +44,11 @@ class Page(enum.Enum):
     """What the main zone shows."""
 
     POSTERS = "posters"
+    HONOR = "honor_roll"
     IDLE = "idle"
     WAITING = "waiting"
     URGENT = "urgent"
+    STOPPED = "stopped"
 
 
 class MinuteTicker(QObject):
@@ -127,18 +133,25 @@ class KioskWindow(QWidget):
         self._clock = clock
         self._timezone = timezone
         self._painted = False
+        self._orientation = "auto"
+        self._powered = True
+        self._notices_shown = False
         self.setWindowTitle(DEFAULT_ORG_NAME)
         self.header = HeaderBand(theme, DEFAULT_ORG_NAME, self)
         self.poster_view = PosterView(theme)
+        self.honor_view = HonorRollView(theme)
         self.idle_page = IdlePage(theme, DEFAULT_ORG_NAME)
+        self.stopped_page = StoppedPage(theme, DEFAULT_ORG_NAME)
         self.waiting_page = WaitingPage(theme, screen_id)
         self.urgent_page = UrgentPage(theme)
         self.main_zone = MainZone(self)
         self._pages = {
             Page.POSTERS: self.poster_view,
+            Page.HONOR: self.honor_view,
             Page.IDLE: self.idle_page,
             Page.WAITING: self.waiting_page,
             Page.URGENT: self.urgent_page,
+            Page.STOPPED: self.stopped_page,
         }
         for widget in self._pages.values():
             self.main_zone.addWidget(widget)
@@ -158,6 +171,19 @@ class KioskWindow(QWidget):
         """The theme in use."""
         return self._theme
 
+    @property
+    def orientation(self) -> str:
+        """The orientation setting: "auto" (the window's shape), "portrait" or "landscape"."""
+        return self._orientation
+
+    def metrics(self) -> Metrics:
+        """The theme's sizes for the window's size and orientation."""
+        return Metrics.for_size(self._theme, self.width(), self.height(), self._orientation)
+
+    def is_powered(self) -> bool:
+        """False while the power schedule has the screen off (the window is black)."""
+        return self._powered
+
     def page(self) -> Page:
         """What the main zone shows now."""
         current = self.main_zone.currentWidget()
@@ -165,6 +191,8 @@ class KioskWindow(QWidget):
 
     def show_page(self, page: Page) -> None:
         """Switch the main zone to ``page``."""
+        if page is not Page.URGENT:
+            self.urgent_page.stop()
         self.main_zone.setCurrentWidget(self._pages[page])
 
     def show_waiting(self, status: str | None = None) -> None:
@@ -181,13 +209,34 @@ class KioskWindow(QWidget):
     def set_notices(self, notices: Sequence[Notice]) -> None:
         """Show ``notices`` in the lower band; the band is hidden when there are none."""
         self.notice_band.set_notices(notices)
-        self.notice_band.setVisible(bool(notices))
+        self._notices_shown = bool(notices)
+        self.notice_band.setVisible(self._notices_shown and self._powered)
 
     def set_org_name(self, name: str) -> None:
         """Show ``name`` (or the default name when empty) as the organisation."""
         name = name.strip() or DEFAULT_ORG_NAME
         self.header.set_org_name(name)
         self.idle_page.set_org_name(name)
+        self.stopped_page.set_org_name(name)
+
+    def set_orientation(self, orientation: str) -> None:
+        """Use the portrait or landscape layout ("auto": the one of the window's shape)."""
+        if orientation != self._orientation:
+            self._orientation = orientation
+            self._apply_metrics()
+
+    def set_powered(self, powered: bool) -> None:
+        """Blank the whole window to black (False), or show the bands and zone again (True)."""
+        if powered == self._powered:
+            return
+        self._powered = powered
+        if not powered:
+            self.urgent_page.stop()
+            self.poster_view.clear()
+        self.header.setVisible(powered)
+        self.main_zone.setVisible(powered)
+        self.notice_band.setVisible(powered and self._notices_shown)
+        self.update()
 
     def set_timezone(self, timezone: tzinfo) -> None:
         """Show date and clock in ``timezone``."""
@@ -220,7 +269,8 @@ class KioskWindow(QWidget):
 
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
-        painter.fillRect(self.rect(), self._theme.color("background"))
+        colour = self._theme.color("background") if self._powered else QColor("black")
+        painter.fillRect(self.rect(), colour)
         painter.end()
 
     def _build_layout(self) -> None:
@@ -235,15 +285,21 @@ class KioskWindow(QWidget):
         layout.addWidget(self.notice_band)
 
     def _apply_metrics(self) -> None:
-        metrics = Metrics.for_size(self._theme, self.width(), self.height())
+        metrics = self.metrics()
         self.header.setFixedHeight(metrics.header_height)
         self.notice_band.setFixedHeight(metrics.notice_height)
-        for widget in (self.header, self.notice_band, self.idle_page, self.waiting_page):
+        for widget in (self.header, self.notice_band, self.idle_page, self.stopped_page):
             widget.set_style(self._theme, metrics)
+        self.waiting_page.set_style(self._theme, metrics)
         self.urgent_page.set_style(self._theme, metrics)
+        self.honor_view.set_style(self._theme, metrics)
+        layout = self.layout()
+        if layout is not None:
+            layout.activate()  # bands and zone take their new heights now, not at the next event
         self.update()
 
     def _show_time(self) -> None:
         now = self._clock().astimezone(self._timezone)
         self.header.set_now(now)
         self.idle_page.set_now(now)
+        self.stopped_page.set_now(now)

@@ -23,7 +23,7 @@ from qt_helpers import SCREEN_ID, SHANGHAI, Screen, SnapshotBuilder
 
 from content_cache.store import CacheStore, Snapshot
 from kiosk.qt.controller import ScreenController, system_clock
-from kiosk.qt.image_loader import PosterLoader
+from kiosk.qt.image_loader import PosterLoader, decode_photo
 from kiosk.qt.scheduler import ScreenScheduler
 from kiosk.qt.theme import Theme, ThemeLibrary, default_themes_dir
 from kiosk.qt.window import KioskWindow
@@ -57,25 +57,33 @@ def kiosk_log(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
 
 @pytest.fixture
 def make_screen(qtbot: Any, themes: ThemeLibrary) -> Iterator[Callable[..., Screen]]:
-    """Build, show and start a screen: ``make_screen(snapshot, size=(w, h), clock=...)``."""
+    """Build, show and start a screen: ``make_screen(snapshot, size=(w, h), clock=...)``.
+
+    Further keyword arguments (``orientation``, ``wake_sync``, ``display_power``) go to the
+    controller.
+    """
     screens: list[Screen] = []
 
     def make(
         snapshot: Snapshot | None,
         size: tuple[int, int] = (540, 960),
         clock: Callable[[], datetime] = system_clock,
+        **options: Any,
     ) -> Screen:
         window = KioskWindow(themes.default, SCREEN_ID, clock, SHANGHAI)
         qtbot.addWidget(window)
         window.resize(*size)
         loader = PosterLoader()
+        photos = PosterLoader(decode=decode_photo)
         scheduler = ScreenScheduler()
-        controller = ScreenController(window, loader, scheduler, themes, SCREEN_ID, clock)
+        controller = ScreenController(
+            window, loader, scheduler, themes, SCREEN_ID, clock, photos=photos, **options
+        )
         window.show()
         qtbot.waitExposed(window)
         scheduler.start()
         controller.start(snapshot)
-        screen = Screen(window, controller, loader, scheduler)
+        screen = Screen(window, controller, loader, scheduler, photos)
         screens.append(screen)
         return screen
 

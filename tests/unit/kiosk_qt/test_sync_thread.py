@@ -1,20 +1,16 @@
 """The sync loop off the GUI thread, against a real HTTP server on loopback.
 
 The server is a few lines of ``http.server`` speaking the wire protocol (manifest with ETag,
-assets by sha256), so these tests do not depend on ``content_server``.
+assets by sha256; ``qt_helpers.loopback_server``), so these tests do not depend on
+``content_server``.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from qt_helpers import SCREEN_ID, image_bytes, shown_ids
+from qt_helpers import SCREEN_ID, LoopbackContent, loopback_server, shown_ids
 
 from content_cache.store import CacheStore
 from content_cache.sync import SyncEngine, SyncLoop
@@ -22,62 +18,10 @@ from kiosk.qt.sync_thread import SyncThread
 from kiosk.qt.window import Page
 
 
-class _Content:
-    """What the test server publishes."""
-
-    def __init__(self) -> None:
-        poster = image_bytes(300, 400, (0, 0, 200))
-        sha256 = hashlib.sha256(poster).hexdigest()
-        self.assets = {sha256: poster}
-        ref = {"sha256": sha256, "size": len(poster), "media_type": "image/png"}
-        self.manifest = json.dumps(
-            {
-                "revision": 7,
-                "screen_id": SCREEN_ID,
-                "generated_at": datetime.now(UTC).isoformat(),
-                "settings": {"org_name": "网络党支部"},
-                "items": [{"kind": "poster", "id": "net1", "title": "来自服务器", "image": ref}],
-            }
-        ).encode()
-
-
-def _handler(content: _Content) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - http.server's naming
-            if self.path == f"/api/screens/{SCREEN_ID}/manifest":
-                self._send(content.manifest, "application/json", etag='"r7"')
-            elif self.path.startswith("/assets/") and self.path[8:] in content.assets:
-                self._send(content.assets[self.path[8:]], "image/png")
-            else:
-                self.send_error(404)
-
-        def _send(self, body: bytes, media_type: str, etag: str | None = None) -> None:
-            if etag and self.headers.get("If-None-Match") == etag:
-                self.send_response(304)
-                self.end_headers()
-                return
-            self.send_response(200)
-            self.send_header("Content-Type", media_type)
-            self.send_header("Content-Length", str(len(body)))
-            if etag:
-                self.send_header("ETag", etag)
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
-            pass
-
-    return Handler
-
-
 @pytest.fixture
 def server_url() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(_Content()))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with loopback_server(LoopbackContent()) as url:
+        yield url
 
 
 def _sync_thread(store: CacheStore, url: str) -> SyncThread:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
-from qt_helpers import SHANGHAI, ShiftedClock, SnapshotBuilder, events
+from qt_helpers import SHANGHAI, ShiftedClock, SnapshotBuilder, events, layout_problems
 
 from kiosk.qt.bands import chinese_date, clock_text
 from kiosk.qt.qt import QFontMetrics, QRect
@@ -75,8 +75,8 @@ def test_notices_show_in_the_lower_band_and_cycle(
 
 
 @pytest.mark.parametrize("size", SIZES)
-def test_a_5000_character_notice_keeps_the_layout(
-    make_screen, builder: SnapshotBuilder, theme: Theme, size: tuple[int, int]
+def test_a_5000_character_notice_pages_through_the_band(
+    make_screen, builder: SnapshotBuilder, size: tuple[int, int]
 ) -> None:
     builder.poster("p1")
     builder.notice("short", "短通知")
@@ -85,24 +85,33 @@ def test_a_5000_character_notice_keeps_the_layout(
     window = make_screen(builder.commit(), size=size).window
     assert _zones(window) == short
     band = window.notice_band
-    lines = band.shown_text()
-    font = theme.font(Metrics.for_size(theme, *size).px("notice_text"))
-    assert 2 <= len(lines) <= 4
-    assert all(QFontMetrics(font).horizontalAdvance(line) <= band.width() for line in lines)
-    assert lines[0].endswith("…") and lines[-1].endswith("…")
-    assert sum(len(line) for line in lines) < 200
+    assert band.shown_text()[0].endswith("…")  # the title, elided to its one line
+    assert band.pages() > 10 and band.is_cycling()
+    pages = [band.page_text(page) for page in range(band.pages())]
+    assert all(1 <= len(page) <= 3 for page in pages)
+    assert "".join(line for page in pages for line in page) == LONG_TEXT  # nothing is lost
+    assert layout_problems(window) == []
+    band.advance()  # what the band's timer does after the page's reading time
+    assert band.page == 1 and band.shown_text()[1:] == pages[1]
+    assert layout_problems(window) == []
 
 
-def test_a_long_urgent_notice_is_cut_to_the_zone(
+def test_a_long_urgent_notice_pages_through_the_zone(
     make_screen, builder: SnapshotBuilder, theme: Theme
 ) -> None:
     builder.notice("u1", LONG_TEXT, urgent=True)
     window = make_screen(builder.commit(), size=(1080, 1920)).window
-    lines = window.urgent_page.shown_text()
+    page = window.urgent_page
+    assert page.pages() > 1 and page.is_paging()
+    lines = [line for n in range(page.pages()) for line in page.page_text(n)]
+    assert "".join(lines) == LONG_TEXT
     metrics = Metrics.for_size(theme, 1080, 1920)
     height = QFontMetrics(theme.font(metrics.px("urgent_text"))).lineSpacing()
-    assert lines[-1].endswith("…")
-    assert len(lines) * height < window.main_zone.height()
+    assert len(page.page_text(0)) * height < window.main_zone.height()
+    assert layout_problems(window) == []  # (painted now)
+    assert f"第1/{page.pages()}页" in [t.text for t in page.drawn_text]
+    page.advance()
+    assert page.page == 1 and layout_problems(window) == []
 
 
 def test_header_shows_the_organisation_or_a_default(make_screen, builder: SnapshotBuilder) -> None:
