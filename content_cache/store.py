@@ -228,7 +228,7 @@ class CacheStore:
         return Snapshot(manifest, etag, self.assets_dir)
 
     def collect_garbage(self) -> int:
-        """Remove staging files, and assets the current snapshot does not use beyond the quota.
+        """Remove staging and temporary files, and unused assets beyond the quota.
 
         Unused assets are kept for a quick re-publish only while the whole cache fits in
         ``quota_bytes``; the least recently shown go first. Without a quota none are kept.
@@ -239,7 +239,9 @@ class CacheStore:
         snapshot = self.current()
         keep = set(snapshot.manifest.assets()) if snapshot else set()
         removed = 0
-        for path in self.staging_dir.iterdir():
+        leftovers = list(self.staging_dir.iterdir())  # downloads of an older manifest
+        leftovers += self.root.glob(f".{SNAPSHOT_FILE}.*.tmp")  # a crash while switching
+        for path in leftovers:
             with contextlib.suppress(FileNotFoundError):
                 path.unlink()
                 removed += 1

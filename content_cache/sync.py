@@ -96,7 +96,7 @@ class SyncEngine:
         current = self.store.current()
         response = self._get_manifest(current.etag if current else None)
         if response.status_code == 304 and current is not None:
-            return self._repair(current)
+            return self._repair(current, current.etag)
         try:
             manifest = parse_manifest(response.content)
         except ManifestError as exc:
@@ -107,9 +107,7 @@ class SyncEngine:
             )
         etag = response.headers.get("ETag")
         if current is not None and manifest == current.manifest:
-            if etag != current.etag:  # same content, new tag: remember it for the next poll
-                current = self._commit(manifest, etag)
-            return SyncResult("unchanged", current, f"revision {manifest.revision} unchanged")
+            return self._repair(current, etag)
         if current is not None and manifest.revision < current.manifest.revision:
             log.warning(
                 "server revision went back from %d to %d; following the server",
@@ -128,10 +126,14 @@ class SyncEngine:
             downloaded_bytes=downloaded,
         )
 
-    def _repair(self, current: Snapshot) -> SyncResult:
-        """Fetch again any file of the current snapshot that went missing (dropped as corrupt)."""
+    def _repair(self, current: Snapshot, etag: str | None) -> SyncResult:
+        """The manifest did not change: fetch again any file of the current snapshot that went
+        missing (dropped as corrupt), remember a new ETag, and clear what a crash left behind."""
         refs = list(current.manifest.assets().values())
         downloaded = self._fetch_missing(refs, {r.sha256 for r in refs})
+        if etag != current.etag:  # same content, new tag: remember it for the next poll
+            current = self._commit(current.manifest, etag)
+        self.store.collect_garbage()
         if not downloaded:
             return SyncResult("unchanged", current, "manifest not modified")
         return SyncResult("updated", current, "restored missing files", downloaded_bytes=downloaded)
