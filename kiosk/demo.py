@@ -100,9 +100,11 @@ def start_server(data_dir: Path, token: str, port: int = 0) -> subprocess.Popen[
     """Start ``kiosk server`` on a loopback port (0: a free one) as a child process."""
     command = [
         sys.executable, "-m", "kiosk", "server", "--data", str(data_dir),
-        "--host", "127.0.0.1", "--port", str(port), "--admin-token", token,
+        "--host", "127.0.0.1", "--port", str(port),
     ]  # fmt: skip
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    # The token goes by environment: not visible in `ps`, and one starting with "-" cannot
+    # be mistaken for an option.
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "KIOSK_ADMIN_TOKEN": token}
     return subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env
     )
