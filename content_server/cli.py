@@ -133,6 +133,18 @@ def add_publish_parser(
     )
     poster.add_argument("file", type=Path, metavar="FILE", help="JPEG, PNG or WebP image.")
     poster.add_argument("--title", required=True, help="Title (标题).")
+    poster.add_argument(
+        "--show-on",
+        action="append",
+        default=[],
+        metavar="MM-DD",
+        help="Show only on this day every year (repeatable), e.g. 10-01 for 国庆节.",
+    )
+    poster.add_argument(
+        "--festive",
+        action="store_true",
+        help="Festive content: held back on mourning days (国家公祭日 and marked days).",
+    )
     _window_options(poster)
     poster.set_defaults(run=_publish_item, build=_poster_payload)
 
@@ -250,9 +262,25 @@ def _emergency(client: PublishClient, args: argparse.Namespace) -> int:
 
 
 def _poster_payload(client: PublishClient, args: argparse.Namespace) -> dict[str, Any]:
+    days = [_month_day(day) for day in args.show_on]  # checked before anything is uploaded
     image = client.upload_asset(args.file, purpose="image")
     print(f"已上传图片 {image['sha256'][:12]}（{image['size']} 字节，{image['media_type']}）")
-    return {"kind": "poster", "title": args.title, "image": image}
+    payload = {"kind": "poster", "title": args.title, "image": image}
+    if days:
+        payload["show_on"] = days
+    if args.festive:
+        payload["festive"] = True
+    return payload
+
+
+def _month_day(text: str) -> str:
+    """``MM-DD`` (``M-D`` accepted) as the wire format wants it, or a UsageError."""
+    try:
+        month, day = (int(part) for part in text.strip().split("-"))
+        datetime(2024, month, day)  # a leap year, so 02-29 is a real day
+    except ValueError:
+        raise UsageError(f"--show-on 的日期格式不正确：{text!r}（例如 10-01）") from None
+    return f"{month:02d}-{day:02d}"
 
 
 def _notice_payload(client: PublishClient, args: argparse.Namespace) -> dict[str, Any]:

@@ -61,6 +61,29 @@ def test_publish_poster_prints_the_id_last(live_server: RunningServer, poster_fi
     assert item_id not in manifest_items(live_server, "another-screen")
 
 
+def test_a_holiday_poster_is_tagged_with_its_days(
+    live_server: RunningServer, poster_file: Path
+) -> None:
+    result = publish_cli(
+        live_server.url, "poster", str(poster_file), "--title", "国庆节",
+        "--show-on", "10-01", "--show-on", "5-4", "--festive", "--to", "holiday-screen",
+    )  # fmt: skip
+    item = manifest_items(live_server, "holiday-screen")[last_line(result)]
+    assert item["show_on"] == ["10-01", "05-04"] and item["festive"] is True
+
+
+def test_a_bad_show_on_day_is_refused_before_uploading(
+    live_server: RunningServer, poster_file: Path
+) -> None:
+    result = publish_cli(
+        live_server.url, "poster", str(poster_file), "--title", "x", "--show-on", "02-30",
+        "--to", "bad-day-screen",
+    )  # fmt: skip
+    assert_one_line_error(result, "usage", exit_code=2)
+    assert "--show-on" in result.stderr
+    assert manifest_items(live_server, "bad-day-screen") == {}
+
+
 def test_publish_notice_and_withdraw_it(live_server: RunningServer) -> None:
     result = publish_cli(
         live_server.url,
