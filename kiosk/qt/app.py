@@ -7,6 +7,7 @@ SIGINT or the window is closed. Imported only by the command line, never by the 
 
 from __future__ import annotations
 
+import ctypes
 import faulthandler
 import logging
 import os
@@ -14,11 +15,13 @@ import signal
 import socket
 import sys
 import traceback
+from collections.abc import Callable
 from types import TracebackType
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from kiosk.core.config import ScreenConfig
-from kiosk.core.sync_factory import make_engine, make_loop
+from kiosk.core.sync_factory import make_store
 from kiosk.qt.controller import DEFAULT_TIMEZONE, ScreenController, system_clock
 from kiosk.qt.display_power import DisplayPower
 from kiosk.qt.image_loader import PosterLoader, decode_photo
@@ -31,20 +34,27 @@ from kiosk.qt.qt import (
     QSize,
     QSocketNotifier,
     Qt,
+    QTimer,
     QtMsgType,
     Signal,
     qInstallMessageHandler,
     qVersion,
 )
 from kiosk.qt.scheduler import ScreenScheduler
-from kiosk.qt.sync_thread import SyncThread
 from kiosk.qt.theme import ThemeError, ThemeLibrary, default_themes_dir
 from kiosk.qt.window import KioskWindow
+
+if TYPE_CHECKING:
+    from content_cache.store import CacheStore
+    from content_cache.sync import SyncResult
+    from kiosk.qt.sync_thread import SyncThread
 
 log = logging.getLogger("kiosk.screen")
 qt_log = logging.getLogger("kiosk.screen.qt")
 
 SYNC_STOP_MS = 10_000
+M_MMAP_THRESHOLD, M_ARENA_MAX = -3, -8  # glibc's mallopt parameters (malloc.h)
+FIRST_CONTENT_WAIT_MS = 1_000  # start the sync by then even if no poster has been shown
 _QT_LEVELS = {
     QtMsgType.QtDebugMsg: logging.DEBUG,
     QtMsgType.QtInfoMsg: logging.INFO,
@@ -61,6 +71,7 @@ def run_screen(config: ScreenConfig) -> int:
     installation is broken (the default theme cannot be loaded).
     """
     faulthandler.enable()
+    tune_malloc()
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
     app.setApplicationName("party-kiosk")
@@ -87,12 +98,11 @@ def _run(app: QApplication, config: ScreenConfig, stopper: SignalStopper) -> int
     except ThemeError as exc:
         log.error("cannot start the screen: %s", exc, extra={"event": "error"})
         return 1
-    engine = make_engine(config)
-    store = engine.store
+    store = make_store(config)
     window = KioskWindow(themes.default, config.screen, system_clock, ZoneInfo(DEFAULT_TIMEZONE))
     loader = PosterLoader()
     scheduler = ScreenScheduler(parent=app)
-    sync = SyncThread(make_loop(engine, config))
+    sync = DeferredSync(config, store)
     controller = ScreenController(
         window,
         loader,
@@ -104,11 +114,18 @@ def _run(app: QApplication, config: ScreenConfig, stopper: SignalStopper) -> int
         wake_sync=sync.wake,
         display_power=DisplayPower(app.platformName()),
     )
-    sync.result.connect(controller.on_sync_result)
     show_window(app, window, config)
     scheduler.start()
     controller.start(store.current())
-    sync.start()
+
+    # The network side (requests, the push listener) is not needed for cached content: it is
+    # loaded and started once the first poster is on screen (or soon, if it is not a poster),
+    # so its imports do not hold up the first frame. With nothing cached it starts at once.
+    def start_sync() -> None:
+        sync.start_soon(controller.on_sync_result)
+
+    window.poster_view.transition_finished.connect(start_sync)
+    QTimer.singleShot(0 if controller.snapshot is None else FIRST_CONTENT_WAIT_MS, start_sync)
     code = app.exec()
     controller.stop()
     scheduler.shutdown(wait=False)
@@ -117,6 +134,67 @@ def _run(app: QApplication, config: ScreenConfig, stopper: SignalStopper) -> int
         _exit_now(code)
     log.info("screen stopped", extra={"event": "screen_stopped", "exit_code": code})
     return code
+
+
+class DeferredSync:
+    """The sync thread, made and started after the first content is shown (see :func:`_run`).
+
+    Until then :meth:`wake` does nothing and :meth:`stop` has nothing to stop.
+    """
+
+    def __init__(self, config: ScreenConfig, store: CacheStore) -> None:
+        self._config, self._store = config, store
+        self._thread: SyncThread | None = None
+        self._pending = False
+        self._stopped = False
+
+    def start_soon(self, on_result: Callable[[SyncResult], None]) -> None:
+        """Start the sync thread from the event loop's next turn (once; later calls do nothing)."""
+        if self._pending or self._thread is not None:
+            return
+        self._pending = True
+        QTimer.singleShot(0, lambda: self._start(on_result))
+
+    def _start(self, on_result: Callable[[SyncResult], None]) -> None:
+        if self._stopped or self._thread is not None:
+            return
+        from kiosk.core.sync_factory import make_engine, make_loop
+        from kiosk.qt.sync_thread import SyncThread
+
+        self._thread = SyncThread(make_loop(make_engine(self._config, self._store), self._config))
+        self._thread.result.connect(on_result)
+        self._thread.start()
+
+    def wake(self) -> None:
+        """Sync at once, if the thread runs."""
+        if self._thread is not None:
+            self._thread.wake()
+
+    def stop(self, timeout_ms: int) -> bool:
+        """Stop the thread (and never start it); False if it did not end in time."""
+        self._stopped = True
+        return self._thread.stop(timeout_ms) if self._thread is not None else True
+
+
+def tune_malloc() -> bool:
+    """Keep glibc malloc from holding on to freed poster memory (Linux/glibc only).
+
+    Decoded posters are tens of MB each and are decoded on pool threads: with the defaults,
+    each thread gets its own arena and a freed buffer below the (self-raising) mmap threshold
+    stays in the heap, so the resident size creeps up with every rotation. Two arenas and a
+    fixed 1 MB mmap threshold return every large buffer to the system when it is freed.
+    Returns False where there is no glibc (nothing is changed there).
+    """
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):
+        return False  # musl or another libc
+    mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
+    ok = mallopt(M_ARENA_MAX, 2) == 1
+    return mallopt(M_MMAP_THRESHOLD, 1024 * 1024) == 1 and ok
 
 
 def show_window(app: QApplication, window: KioskWindow, config: ScreenConfig) -> None:

@@ -26,13 +26,10 @@ import hashlib
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, time, timedelta, tzinfo
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from apscheduler.jobstores.base import JobLookupError
-from apscheduler.schedulers.base import BaseScheduler
-
 from content_cache.store import Snapshot
-from content_cache.sync import SyncResult
 from content_cache.wire import AssetRef, HonorRoll, Notice, Poster
 from kiosk.core.schedule import Plan, plan_for
 from kiosk.qt.display_power import DisplayPower
@@ -41,6 +38,11 @@ from kiosk.qt.image_loader import PosterLoader, PosterSource, decode_photo
 from kiosk.qt.qt import QObject, QPixmap, QSize, QTimer, qVersion
 from kiosk.qt.theme import ThemeLibrary
 from kiosk.qt.window import Clock, KioskWindow, Page
+
+if TYPE_CHECKING:  # the sync side (requests) and APScheduler are loaded after the first frame
+    from apscheduler.schedulers.base import BaseScheduler
+
+    from content_cache.sync import SyncResult
 
 log = logging.getLogger("kiosk.screen")
 
@@ -136,6 +138,7 @@ class ScreenController(QObject):
         loader.failed.connect(self._on_failed)
         window.main_zone.resized.connect(self._on_view_resized)
         window.first_painted.connect(self._on_first_paint)
+        window.poster_view.transition_finished.connect(self._on_transition_finished)
         window.minute_passed.connect(self._on_minute)
 
     # -- public API ------------------------------------------------------------------------
@@ -248,6 +251,8 @@ class ScreenController(QObject):
         self._dwell.stop()
         self._honor.stop()
         self._replan_soon.stop()
+        from apscheduler.jobstores.base import JobLookupError
+
         try:
             self._scheduler.remove_job(REPLAN_JOB)
         except JobLookupError:
@@ -427,7 +432,8 @@ class ScreenController(QObject):
             self._window.show_page(Page.POSTERS)
             self._window.poster_view.show_pixmap(pixmap)
             self._state = ("poster", *_key(item))
-            self._preload_next()
+            if not self._window.poster_view.is_fading():
+                self._preload_next()  # else when the fade ends, and the old poster is let go
         log.info(
             "showing poster %s %s",
             item.id,
@@ -591,6 +597,12 @@ class ScreenController(QObject):
         if self._waiting_for is not None and self._waiting_for.image.sha256 == key:
             self._advance()
         elif self.current_item is not None:
+            self._preload_next()
+
+    def _on_transition_finished(self) -> None:
+        """Decode the next poster once the fade has released the previous one (peak memory:
+        the poster shown, the one fading out, or the next one decoding; never all three)."""
+        if not self._closed and self.current_poster is not None:
             self._preload_next()
 
     def _on_view_resized(self, size: QSize) -> None:

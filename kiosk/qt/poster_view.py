@@ -2,7 +2,10 @@
 
 The view paints at most two pixmaps, already decoded and scaled off the GUI thread by
 :class:`~kiosk.qt.image_loader.PosterLoader`. It repaints only while a fade runs; when a
-poster stands, nothing is drawn until the next one.
+poster stands, nothing is drawn until the next one. The fade is painted in software, so it
+steps at :data:`FADE_FPS` (smooth to the eye for a slow cross-fade, a fraction of the cost of
+the display's refresh rate) and repaints only the posters' rectangles; the previous poster is
+released as soon as the fade ends.
 """
 
 from __future__ import annotations
@@ -15,11 +18,13 @@ from kiosk.qt.qt import (
     QRect,
     QSize,
     Qt,
-    QVariantAnimation,
+    QTimeLine,
     QWidget,
     Signal,
 )
 from kiosk.qt.theme import Theme
+
+FADE_FPS = 20
 
 
 def fit_rect(image: QSize, area: QRect) -> QRect:
@@ -49,9 +54,8 @@ class PosterView(QWidget):
         self._current: QPixmap | None = None
         self._previous: QPixmap | None = None
         self._progress = 1.0
-        self._fade = QVariantAnimation(self)
-        self._fade.setStartValue(0.0)
-        self._fade.setEndValue(1.0)
+        self._fade = QTimeLine(1000, self)
+        self._fade.setUpdateInterval(1000 // FADE_FPS)
         self._fade.setEasingCurve(QEasingCurve.Type.InOutQuad)
         self._fade.valueChanged.connect(self._on_fade_step)
         self._fade.finished.connect(self._on_fade_finished)
@@ -73,6 +77,7 @@ class PosterView(QWidget):
         self._progress = 0.0
         self._fade.setDuration(duration)
         self._fade.start()
+        self._update_posters()
 
     def replace_pixmap(self, pixmap: QPixmap) -> None:
         """Swap the poster shown for the same poster at another size, without a fade."""
@@ -88,29 +93,61 @@ class PosterView(QWidget):
 
     def is_fading(self) -> bool:
         """True while a cross-fade runs."""
-        return self._fade.state() == QVariantAnimation.State.Running
+        return self._fade.state() == QTimeLine.State.Running
 
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
-        painter.fillRect(self.rect(), self._theme.color("background"))
-        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
-        if self._previous is not None and self._progress < 1.0:
-            painter.setOpacity(1.0 - self._progress)
-            self._draw(painter, self._previous)
-        if self._current is not None:
+        previous, current = self._previous, self._current
+        fading = previous is not None and self._progress < 1.0
+        if fading and current is not None and self._same_place_opaque(previous, current):
+            # The old poster opaque, the new one over it: no background shows through
+            # half-way, and one blend per frame instead of two.
+            if not self._rect(current).contains(event.rect()):
+                painter.fillRect(event.rect(), self._theme.color("background"))  # e.g. exposed
+            self._draw(painter, previous)
             painter.setOpacity(self._progress)
-            self._draw(painter, self._current)
+            self._draw(painter, current)
+            painter.end()
+            return
+        painter.fillRect(event.rect(), self._theme.color("background"))
+        if fading:
+            painter.setOpacity(1.0 - self._progress)
+            self._draw(painter, previous)
+        if current is not None:
+            painter.setOpacity(self._progress)
+            self._draw(painter, current)
         painter.end()
 
+    def _same_place_opaque(self, first: QPixmap, second: QPixmap) -> bool:
+        if first.hasAlphaChannel() or second.hasAlphaChannel():
+            return False
+        return self._rect(first) == self._rect(second)
+
+    def _rect(self, pixmap: QPixmap) -> QRect:
+        return fit_rect(pixmap.size(), self.rect())
+
     def _draw(self, painter: QPainter, pixmap: QPixmap) -> None:
-        painter.drawPixmap(fit_rect(pixmap.size(), self.rect()), pixmap)
+        target = self._rect(pixmap)
+        if target.size() == pixmap.size():
+            painter.drawPixmap(target.topLeft(), pixmap)  # decoded at size: a plain copy
+        else:
+            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+            painter.drawPixmap(target, pixmap)
+
+    def _update_posters(self) -> None:
+        """Repaint where the posters are (the letterbox bands around them do not change)."""
+        area = QRect()
+        for pixmap in (self._previous, self._current):
+            if pixmap is not None:
+                area = area.united(self._rect(pixmap))
+        self.update(area)
 
     def _on_fade_step(self, value: float) -> None:
         self._progress = float(value)
-        self.update()
+        self._update_posters()
 
     def _on_fade_finished(self) -> None:
+        self._update_posters()  # where the previous poster was, too
         self._previous = None
         self._progress = 1.0
-        self.update()
         self.transition_finished.emit()
