@@ -238,6 +238,7 @@ def hostile_items(draw: st.DrawFn, refs: st.SearchStrategy[dict[str, Any]]) -> A
     elif how in ("bad_hash", "bad_size"):
         keys = ("image", "video", "cover", "photo")
         refs_in_item = [_parent(item, s)[s[-1]] for s in _slots(item) if s[-1] in keys]
+        refs_in_item = [ref for ref in refs_in_item if isinstance(ref, dict)]  # photo may be None
         if not refs_in_item:
             return draw(json_values)
         target = draw(st.sampled_from(refs_in_item))
