@@ -1,15 +1,8 @@
-"""End-to-end fixtures: the real server and the real screen as subprocesses."""
+"""End-to-end fixtures: the real screen as subprocesses (the server fixture is in tests/)."""
 
 import pytest
 
-from tests.support.processes import ScreenProcess, ServerProcess
-
-
-@pytest.fixture
-def server(tmp_path):
-    proc = ServerProcess(tmp_path / "server-data")
-    yield proc
-    proc.stop()
+from tests.support.processes import ScreenProcess
 
 
 @pytest.fixture

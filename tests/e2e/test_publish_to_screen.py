@@ -3,17 +3,11 @@
 import pytest
 
 from tests.support.images import jpeg_bytes
-from tests.support.processes import event, run_kiosk
+from tests.support.processes import event
+from tests.support.processes import publish_cli as publish
 
 pytestmark = pytest.mark.e2e
 SCREEN = "e2e-screen"
-
-
-def publish(server, *args):
-    result = run_kiosk("publish", "--server", server.url, "--token", server.token, *args)
-    assert result.returncode == 0, result.stderr
-    assert "Traceback" not in result.stderr
-    return result.stdout.strip().splitlines()[-1]
 
 
 def screen_args(tmp_path, server_url):

@@ -4,17 +4,11 @@ published with `kiosk publish` against `kiosk server`, seen in the logs of `kios
 import pytest
 
 from tests.support.images import png_bytes
-from tests.support.processes import event, run_kiosk
+from tests.support.processes import event
+from tests.support.processes import publish_cli as publish
 
 pytestmark = pytest.mark.e2e
 SCREEN = "wall-e2e"
-
-
-def publish(server, *args):
-    result = run_kiosk("publish", "--server", server.url, "--token", server.token, *args)
-    assert result.returncode == 0, result.stderr
-    assert "Traceback" not in result.stderr
-    return result.stdout.strip().splitlines()[-1]
 
 
 def test_honor_roll_urgent_notice_and_emergency_stop(tmp_path, server, screens):

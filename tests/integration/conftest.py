@@ -1,15 +1,6 @@
-"""A real content server over loopback for integration tests."""
+"""Integration fixtures: a publisher for the real server (``server`` is in tests/conftest.py)."""
 
 import pytest
-
-from tests.support.processes import ServerProcess
-
-
-@pytest.fixture
-def server(tmp_path):
-    proc = ServerProcess(tmp_path / "server-data")
-    yield proc
-    proc.stop()
 
 
 @pytest.fixture
