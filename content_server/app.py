@@ -21,6 +21,7 @@ from content_server.errors import ApiError, CatchAllMiddleware, handle_exception
 from content_server.events import ChangeNotifier
 from content_server.routes import assets, items, screens
 from content_server.settings import ServerSettings
+from content_server.signin import routes as signin_routes
 from content_server.timefmt import utc_now
 
 log = logging.getLogger("content_server")
@@ -61,7 +62,7 @@ def create_app(
             conn.execute("SELECT 1")
         return {"status": "ok"}
 
-    for module in (assets, items, screens):
+    for module in (assets, items, screens, signin_routes):
         app.include_router(module.build_router(ctx, require_admin))
     return app
 

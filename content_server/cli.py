@@ -28,7 +28,7 @@ from content_server.publish_settings import (
     target_name,
     target_of,
 )
-from content_server.timefmt import parse_local_datetime
+from content_server.timefmt import CHINA_TZ, parse_local_datetime
 
 log = logging.getLogger("content_server")
 
@@ -115,7 +115,8 @@ def add_publish_parser(
     subparsers: argparse._SubParsersAction[argparse.ArgumentParser],
 ) -> argparse.ArgumentParser:
     """Register ``publish`` with its actions: ``poster``, ``notice``, ``honor-roll``,
-    ``withdraw``, ``screen``, ``emergency-stop`` and ``emergency-resume``."""
+    ``roster``, ``meeting``, ``attendance``, ``withdraw``, ``screen``, ``emergency-stop`` and
+    ``emergency-resume``."""
     common = _connection_options(argparse.SUPPRESS)
     parser = subparsers.add_parser(
         "publish",
@@ -167,6 +168,51 @@ def add_publish_parser(
     _window_options(honor)
     honor.set_defaults(run=_publish_item, build=_honor_roll_payload)
 
+    roster = actions.add_parser(
+        "roster",
+        help="Import a branch's roster (党员名单) from a CSV file.",
+        description="CSV header: name,member_no,phone (or 姓名,党员编号,手机号); only the "
+        "phone's last four digits are kept. UTF-8 (with or without BOM) or GBK. Importing "
+        "again replaces the branch's roster.",
+        parents=[common],
+    )
+    roster.add_argument("--branch", required=True, help="Branch name (支部), e.g. 第一党支部.")
+    roster.add_argument("file", type=Path, metavar="FILE", help="The CSV file.")
+    roster.set_defaults(run=_roster)
+
+    meeting = actions.add_parser(
+        "meeting",
+        help="Create a meeting with sign-in (三会一课) and publish it to screens.",
+        description="Sign-in opens 30 minutes before the start and closes 30 minutes after "
+        "it unless --signin-opens/--signin-closes say otherwise.",
+        parents=[common],
+    )
+    meeting.add_argument(
+        "--type",
+        dest="meeting_type",
+        required=True,
+        help="支部党员大会, 支部委员会, 党小组会, 党课 or 主题党日.",
+    )
+    meeting.add_argument("--title", required=True, help="Title (会议名称).")
+    meeting.add_argument("--branch", required=True, help="Branch (支部) whose roster signs in.")
+    meeting.add_argument("--place", default="", help="Place (地点).")
+    meeting.add_argument("--start", required=True, metavar="T", help="Start (ISO 8601).")
+    meeting.add_argument("--end", required=True, metavar="T", help="End (ISO 8601).")
+    meeting.add_argument("--signin-opens", metavar="T", help="Sign-in opens (default start-30m).")
+    meeting.add_argument("--signin-closes", metavar="T", help="Sign-in closes (default start+30m).")
+    _window_options(meeting)
+    meeting.set_defaults(run=_meeting)
+
+    attendance = actions.add_parser(
+        "attendance",
+        help="Show or save a meeting's attendance record (会议签到表).",
+        parents=[common],
+    )
+    attendance.add_argument("meeting_id", metavar="MEETING_ID", help="Id printed by meeting.")
+    attendance.add_argument("--csv", type=Path, metavar="OUT", help="Save as CSV (Excel).")
+    attendance.add_argument("--html", type=Path, metavar="OUT", help="Save the printable page.")
+    attendance.set_defaults(run=_attendance)
+
     withdraw = actions.add_parser("withdraw", help="Withdraw an item (撤回).", parents=[common])
     withdraw.add_argument("item_id", metavar="ITEM_ID", help="Id printed when it was published.")
     withdraw.set_defaults(run=_withdraw)
@@ -191,14 +237,27 @@ def add_publish_parser(
         each.add_argument("--to", default="all", help="all (default) or a screen id.")
         each.set_defaults(run=_emergency, stop=stopping)
 
-    for each in (parser, poster, notice, honor, withdraw, screen, stop, resume):
+    for each in (
+        parser,
+        poster,
+        notice,
+        honor,
+        roster,
+        meeting,
+        attendance,
+        withdraw,
+        screen,
+        stop,
+        resume,
+    ):
         _one_line_errors(each)
     return parser
 
 
 def publish_command(args: argparse.Namespace) -> int:
     """Run one publish action. The last line of stdout is the item id (poster, notice,
-    honor-roll, withdraw) or the new revision (screen, emergency-stop, emergency-resume)."""
+    honor-roll, meeting, attendance, withdraw), the roster's size (roster) or the new revision
+    (screen, emergency-stop, emergency-resume)."""
     prog = f"kiosk publish {args.action}"
     try:
         if not args.server:
@@ -225,6 +284,81 @@ def _publish_item(client: PublishClient, args: argparse.Namespace) -> int:
     )
     print(result["id"])
     return 0
+
+
+def _roster(client: PublishClient, args: argparse.Namespace) -> int:
+    result = client.import_roster(args.branch, args.file)
+    if result.get("ignored_columns"):
+        print(f"忽略了不认识的列：{'、'.join(result['ignored_columns'])}")
+    print(
+        f"已导入「{result['branch']}」名单：{result['members']} 人（新增 {result['added']}，"
+        f"更新 {result['updated']}，移除 {result['removed']}；{result['encoding']} 编码）"
+    )
+    print(result["members"])
+    return 0
+
+
+def _meeting(client: PublishClient, args: argparse.Namespace) -> int:
+    payload = {
+        "meeting_type": args.meeting_type,
+        "title": args.title,
+        "branch": args.branch,
+        "place": args.place,
+        "start": _time_option("--start", args.start),
+        "end": _time_option("--end", args.end),
+        "opens_at": _time_option("--signin-opens", args.signin_opens),
+        "closes_at": _time_option("--signin-closes", args.signin_closes),
+        **_window(args),
+    }
+    payload = {key: value for key, value in payload.items() if value is not None}
+    result = client.create_meeting(payload)
+    opens = datetime.fromisoformat(result["opens_at"]).astimezone(CHINA_TZ)
+    closes = datetime.fromisoformat(result["closes_at"]).astimezone(CHINA_TZ)
+    print(f"已发布会议「{args.title}」到{target_name(args.to)}（版本 {result['revision']}）")
+    print(
+        f"签到时间：{opens:%Y-%m-%d %H:%M} – {closes:%Y-%m-%d %H:%M}，签到页 {result['signin_url']}"
+    )
+    if not result.get("expected"):
+        print(
+            f"注意：支部「{args.branch}」还没有导入名单，无人能签到"
+            f"（kiosk publish roster --branch {args.branch} 名单.csv）"
+        )
+    else:
+        print(f"应到 {result['expected']} 人")
+    print(result["id"])
+    return 0
+
+
+def _attendance(client: PublishClient, args: argparse.Namespace) -> int:
+    import csv
+    import io
+
+    meeting = client.get_meeting(args.meeting_id)
+    data = client.attendance_csv(args.meeting_id)
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))[1:]
+    print(f"{meeting['meeting_type']}「{meeting['title']}」（{meeting['branch']}）")
+    for name, member_no, status, at, reason in rows:
+        print("  ".join(part for part in (name, member_no, status, at, reason) if part))
+    live = meeting["live"]
+    absent = sum(1 for row in rows if row[2] == "缺席")
+    print(
+        f"应到 {live['expected']}，出席 {live['present']}，请假 {live['on_leave']}，缺席 {absent}"
+    )
+    if args.csv is not None:
+        _write_file(args.csv, data)
+        print(f"已保存 CSV：{args.csv}")
+    if args.html is not None:
+        _write_file(args.html, client.attendance_page(args.meeting_id).encode("utf-8"))
+        print(f"已保存签到表：{args.html}")
+    print(meeting["id"])
+    return 0
+
+
+def _write_file(path: Path, data: bytes) -> None:
+    try:
+        path.write_bytes(data)
+    except OSError as exc:
+        raise PublishError(f"无法写入文件 {path}：{exc.strerror or exc}", "file_error") from None
 
 
 def _withdraw(client: PublishClient, args: argparse.Namespace) -> int:

@@ -111,11 +111,55 @@ class PublishClient:
         """The published items, newest first."""
         return list(self._request("GET", "/api/items")["items"])
 
+    def import_roster(self, branch: str, path: Path | str) -> dict[str, Any]:
+        """Replace a branch's roster with a CSV file; returns ``{"branch", "members", "added",
+        "updated", "removed", "encoding", "ignored_columns"}``."""
+        path = Path(path)
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            raise PublishError(f"找不到文件：{path}", "file_not_found") from None
+        except IsADirectoryError:
+            raise PublishError(f"这是一个目录，不是文件：{path}", "file_not_found") from None
+        except OSError as exc:
+            raise PublishError(
+                f"无法读取文件 {path}：{exc.strerror or exc}", "file_error"
+            ) from None
+        return self._request(
+            "PUT",
+            f"/api/branches/{quote(branch, safe='')}/roster",
+            params={"filename": path.name},
+            data=data,
+            headers={"Content-Type": "text/csv"},
+        )
+
+    def create_meeting(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """Create a meeting and publish it; returns ``{"id", "revision", "signin_url",
+        "opens_at", "closes_at", "expected"}``."""
+        return self._request("POST", "/api/meetings", json=payload)
+
+    def get_meeting(self, meeting_id: str) -> dict[str, Any]:
+        """A meeting (no secret) with its live count."""
+        return self._request("GET", f"/api/meetings/{quote(meeting_id, safe='')}")
+
+    def attendance_csv(self, meeting_id: str) -> bytes:
+        """A meeting's attendance record as CSV bytes (UTF-8 with BOM)."""
+        path = f"/api/meetings/{quote(meeting_id, safe='')}/attendance.csv"
+        return self._send("GET", path).content
+
+    def attendance_page(self, meeting_id: str) -> str:
+        """A meeting's attendance record as a printable HTML page."""
+        return self._send("GET", f"/api/meetings/{quote(meeting_id, safe='')}/attendance").text
+
     def close(self) -> None:
         """Close the underlying session."""
         self._session.close()
 
     def _request(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        return _answer(self._send(method, path, **kwargs))
+
+    def _send(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        """Send a request; a non-2xx answer raises :class:`PublishError`."""
         headers = {**self._headers, **kwargs.pop("headers", {})}
         kwargs.setdefault("timeout", (CONNECT_TIMEOUT, READ_TIMEOUT))
         url = self.server_url + path
@@ -129,7 +173,9 @@ class PublishClient:
             ) from None
         except requests.RequestException as exc:
             raise PublishError(f"请求失败：{type(exc).__name__}", "request_failed") from None
-        return _answer(response)
+        if not response.ok:
+            _answer(response)  # raises with the server's message
+        return response
 
 
 def _answer(response: requests.Response) -> dict[str, Any]:

@@ -13,6 +13,8 @@ Tables:
     shared_settings
               settings for a group of screens, by target: ``all`` (room for ``org:<path>``
               later); the fields set explicitly, as JSON, and the change that set them.
+    members, meetings, attendance
+              meeting sign-in (``content_server/signin/schema.py``).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from content_server.signin.schema import SIGNIN_SCHEMA
 from content_server.timefmt import from_db, to_db
 
 log = logging.getLogger("content_server")
@@ -127,7 +130,7 @@ class Database:
         with self.connect() as conn:
             conn.execute("PRAGMA journal_mode = WAL")
             with write_transaction(conn):
-                for statement in _SCHEMA:
+                for statement in (*_SCHEMA, *SIGNIN_SCHEMA):
                     conn.execute(statement)
                 conn.execute(
                     "INSERT INTO meta (key, value) VALUES ('schema_version', ?), ('created_at', ?) "

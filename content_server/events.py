@@ -20,9 +20,12 @@ log = logging.getLogger("content_server")
 class Subscription:
     """One listening screen: the latest revision it should know, and a wake-up."""
 
-    def __init__(self, screen_id: str, loop: asyncio.AbstractEventLoop) -> None:
+    def __init__(
+        self, screen_id: str, loop: asyncio.AbstractEventLoop, topic: str | None = None
+    ) -> None:
         self.screen_id = screen_id
         self.loop = loop
+        self.topic = topic  # None: a screen; else told only by ``notify_topic(topic, ...)``
         self.revision: int | None = None
         self.closed = False
         self.changed = asyncio.Event()
@@ -62,6 +65,23 @@ class ChangeNotifier:
                 subscription._post(None)
         return subscription
 
+    def subscribe_topic(self, topic: str) -> Subscription:
+        """Start listening for :meth:`notify_topic` of ``topic`` (such as ``meeting:<id>``,
+        the live count of a meeting); closed with every other stream on shutdown."""
+        subscription = Subscription("", asyncio.get_running_loop(), topic)
+        with self._lock:
+            self._subscriptions.add(subscription)
+            if self._closed:
+                subscription._post(None)
+        return subscription
+
+    def notify_topic(self, topic: str, revision: int) -> None:
+        """Wake the listeners of ``topic`` (from any thread) after change ``revision``."""
+        with self._lock:
+            woken = [s for s in self._subscriptions if s.topic == topic]
+        for subscription in woken:
+            _call_soon(subscription, revision)
+
     def unsubscribe(self, subscription: Subscription) -> None:
         """Stop listening."""
         with self._lock:
@@ -71,7 +91,7 @@ class ChangeNotifier:
     def listeners(self) -> int:
         """How many screens are listening now."""
         with self._lock:
-            return len(self._subscriptions)
+            return sum(1 for s in self._subscriptions if s.topic is None)
 
     def notify_changed(self, targets: Iterable[str], revision: int) -> None:
         """Called (from any thread) after the change with sequence ``revision`` was committed."""
@@ -79,7 +99,9 @@ class ChangeNotifier:
         everyone = "all" in targets
         with self._lock:
             woken = [
-                s for s in self._subscriptions if everyone or f"screen:{s.screen_id}" in targets
+                s
+                for s in self._subscriptions
+                if s.topic is None and (everyone or f"screen:{s.screen_id}" in targets)
             ]
         for subscription in woken:
             _call_soon(subscription, revision)

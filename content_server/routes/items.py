@@ -45,15 +45,31 @@ def build_router(ctx: ServerContext, require_admin: Callable[..., None]) -> APIR
     return router
 
 
-def publish(ctx: ServerContext, payload: dict[str, Any]) -> dict[str, Any]:
-    """Validate and store a new item; returns ``{"id", "revision"}``."""
+def publish(
+    ctx: ServerContext,
+    payload: dict[str, Any],
+    *,
+    item_id: str | None = None,
+    also: Callable[[sqlite3.Connection, ItemDraft], None] | None = None,
+) -> dict[str, Any]:
+    """Validate and store a new item; returns ``{"id", "revision"}``.
+
+    Args:
+        ctx: the server's context.
+        payload: the wire item's fields plus ``to``.
+        item_id: the id to use (default: a fresh one).
+        also: called with the connection and the validated item inside the transaction that
+            stores it (a meeting stores its sign-in row there), so both are stored or neither.
+    """
     now = ctx.clock()
-    item_id = new_item_id(str(payload.get("kind")))
+    item_id = item_id or new_item_id(str(payload.get("kind")))
     with ctx.db.connect() as conn:
         draft = build_item(payload, item_id, lambda sha256: _asset_ref(conn, sha256), now)
         with db.write_transaction(conn):
             seq = db.add_change(conn, "publish", draft.target, item_id, now)
             db.add_item(conn, _new_item(draft), seq, now)
+            if also is not None:
+                also(conn, draft)
     log.info("published %s %s to %s (revision %d)", draft.item.kind, item_id, draft.target, seq)
     ctx.notifier.notify_changed([draft.target], seq)
     return {"id": item_id, "revision": seq}
