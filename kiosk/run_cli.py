@@ -38,6 +38,7 @@ def add_run_parser(subparsers: argparse._SubParsersAction) -> None:
         choices=["auto", "portrait", "landscape"],
         help=fields["orientation"].description,
     )
+    parser.add_argument("--screenshot-dir", type=Path, help=fields["screenshot_dir"].description)
     parser.set_defaults(func=run_command)
 
 
@@ -55,7 +56,15 @@ def config_from_args(args: argparse.Namespace) -> ScreenConfig | None:
     """The validated configuration, or None after printing one line about what is wrong."""
     overrides = {
         key: getattr(args, key, None)
-        for key in ("server", "screen", "cache", "windowed", "log_json", "orientation")
+        for key in (
+            "server",
+            "screen",
+            "cache",
+            "windowed",
+            "log_json",
+            "orientation",
+            "screenshot_dir",
+        )
     }
     try:
         return load_config(args.config, overrides)

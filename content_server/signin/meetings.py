@@ -166,7 +166,7 @@ def list_meetings(conn: sqlite3.Connection, limit: int = 500) -> list[MeetingRow
     """Meetings, the latest start first."""
     rows = conn.execute(
         "SELECT m.*, i.withdrawn_at FROM meetings m LEFT JOIN items i ON i.id = m.id "
-        "ORDER BY m.start_at DESC LIMIT ?",
+        "ORDER BY m.start_at DESC, m.rowid DESC LIMIT ?",
         (limit,),
     ).fetchall()
     return [_row(row) for row in rows]

@@ -52,6 +52,10 @@ class ScreenConfig(BaseModel):
     themes_dir: Path | None = Field(
         None, description="Folder of themes (default: the themes/ folder shipped with kiosk)."
     )
+    screenshot_dir: Path | None = Field(
+        None,
+        description="Save a screenshot of the window here on SIGUSR1 (off when not set).",
+    )
 
     @field_validator("screen")
     @classmethod

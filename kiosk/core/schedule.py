@@ -13,6 +13,9 @@ Semantics, all in the screen's own timezone (``settings.timezone``, China time b
   day). No rules: always on.
 - Emergency stop (紧急停播) blanks every published item: the screen shows a neutral page.
 - Urgent notices replace the main zone, highest priority first; normal notices go to the band.
+- A meeting in its display window whose sign-in is open (``kiosk.core.signin``) is
+  ``plan.signin``: the wall screen shows its card above the rotation. An urgent notice and an
+  emergency stop still win over it. Sign-in opening and closing are change instants.
 
 ``now`` is injected by the caller, so tests move the clock instead of sleeping.
 """
@@ -33,6 +36,7 @@ from content_cache.wire import (
     PowerRule,
     Video,
 )
+from kiosk.core.signin import open_meetings, signin_edges
 
 RotationItem = Poster | HonorRoll | Video
 
@@ -51,6 +55,8 @@ class Plan:
         notices: normal notices for the lower band, highest priority first.
         urgent: the urgent insert that replaces the main zone, if any.
         meetings: meetings in their display window.
+        signin: the meeting among ``meetings`` whose sign-in card to show now (sign-in open;
+            with several open, the one starting first), or None.
         theme: the theme to use now (``solemn`` on mourning days).
         mourning: today is a mourning day.
         screen_on: the power schedule has the screen on.
@@ -63,6 +69,7 @@ class Plan:
     notices: list[Notice] = field(default_factory=list)
     urgent: Notice | None = None
     meetings: list[Meeting] = field(default_factory=list)
+    signin: Meeting | None = None
     theme: str = "party-red"
     mourning: bool = False
     screen_on: bool = True
@@ -95,11 +102,13 @@ def plan_for(manifest: Manifest | None, now: datetime) -> Plan:
     live = [item for item in manifest.items if _shows(item, now, local.date(), mourning)]
     live.sort(key=lambda item: -item.priority)  # stable: manifest order within a priority
     notices = [i for i in live if isinstance(i, Notice)]
+    meetings = [i for i in live if isinstance(i, Meeting)]
     return Plan(
         rotation=[i for i in live if isinstance(i, Poster | HonorRoll)],
         notices=[n for n in notices if not n.urgent],
         urgent=next((n for n in notices if n.urgent), None),
-        meetings=[i for i in live if isinstance(i, Meeting)],
+        meetings=meetings,
+        signin=next(iter(open_meetings(meetings, now)), None),
         theme=theme,
         mourning=mourning,
         screen_on=screen_on,
@@ -154,6 +163,8 @@ def _next_change(manifest: Manifest, now: datetime, local: datetime) -> datetime
         for edge in (item.valid_from, item.valid_until)
         if edge is not None and edge > now
     ]
+    meetings = [item for item in manifest.items if isinstance(item, Meeting)]
+    edges.extend(signin_edges(meetings, now))
     # the day turns at local midnight: calendar items, mourning days
     edges.append(_next_local(local, time(0, 0)))
     settings = manifest.settings

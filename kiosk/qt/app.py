@@ -25,6 +25,7 @@ from kiosk.core.sync_factory import make_store
 from kiosk.qt.controller import DEFAULT_TIMEZONE, ScreenController, system_clock
 from kiosk.qt.display_power import DisplayPower
 from kiosk.qt.image_loader import PosterLoader, decode_photo
+from kiosk.qt.live_feed import LiveCountFeed
 from kiosk.qt.qt import (
     BINDING_STEALS_REFERENCES,
     QApplication,
@@ -113,10 +114,16 @@ def _run(app: QApplication, config: ScreenConfig, stopper: SignalStopper) -> int
         orientation=config.orientation,
         wake_sync=sync.wake,
         display_power=DisplayPower(app.platformName()),
+        live_counts=LiveCountFeed(config.server, parent=app),
     )
     show_window(app, window, config)
     scheduler.start()
     controller.start(store.current())
+    shots = None
+    if config.screenshot_dir is not None:
+        from kiosk.qt.screenshot import ScreenshotOnSignal
+
+        shots = ScreenshotOnSignal(window, config.screenshot_dir, app)
 
     # The network side (requests, the push listener) is not needed for cached content: it is
     # loaded and started once the first poster is on screen (or soon, if it is not a poster),
@@ -127,6 +134,8 @@ def _run(app: QApplication, config: ScreenConfig, stopper: SignalStopper) -> int
     window.poster_view.transition_finished.connect(start_sync)
     QTimer.singleShot(0 if controller.snapshot is None else FIRST_CONTENT_WAIT_MS, start_sync)
     code = app.exec()
+    if shots is not None:
+        shots.close()
     controller.stop()
     scheduler.shutdown(wait=False)
     code = stopper.exit_code if stopper.exit_code is not None else code

@@ -17,7 +17,13 @@ shown again); the emergency stop (a neutral page with the organisation, date and
 Log events (one line per transition): ``snapshot_loaded``, ``item_shown`` (kind ``poster`` or
 ``honor_roll``), ``honor_page_shown``, ``item_skipped``, ``photo_skipped``, ``idle_shown``,
 ``urgent_shown``, ``notices_shown``, ``theme_changed``, ``orientation_changed``,
-``emergency_stop``, ``emergency_resume``, ``power_off``, ``power_on``, ``screen_ready``.
+``emergency_stop``, ``emergency_resume``, ``power_off``, ``power_on``, ``screen_ready``;
+the sign-in card's ``meeting_signin_shown``, ``meeting_signin_closed``, ``meeting_count`` and
+``meeting_count_unavailable`` (see :mod:`kiosk.qt.signin_presenter`).
+
+While a meeting's sign-in is open (``plan.signin``) its card replaces the rotation in the main
+zone; an urgent notice and an emergency stop still win over it. When sign-in closes (a change
+instant of the plan), the rotation goes on.
 """
 
 from __future__ import annotations
@@ -36,6 +42,7 @@ from kiosk.qt.display_power import DisplayPower
 from kiosk.qt.honor_player import HonorRollPlayer
 from kiosk.qt.image_loader import PosterLoader, PosterSource, decode_photo
 from kiosk.qt.qt import QObject, QPixmap, QSize, QTimer, qVersion
+from kiosk.qt.signin_presenter import SignInPresenter
 from kiosk.qt.theme import ThemeLibrary
 from kiosk.qt.window import Clock, KioskWindow, Page
 
@@ -43,6 +50,8 @@ if TYPE_CHECKING:  # the sync side (requests) and APScheduler are loaded after t
     from apscheduler.schedulers.base import BaseScheduler
 
     from content_cache.sync import SyncResult
+    from content_cache.wire import Meeting
+    from kiosk.qt.live_feed import LiveCountFeed
 
 log = logging.getLogger("kiosk.screen")
 
@@ -93,6 +102,8 @@ class ScreenController(QObject):
         wake_sync: asks the sync loop to sync at once (``SyncThread.wake``); called when the
             power schedule turns the screen back on.
         display_power: switches the monitor off and on; without it only the window blanks.
+        live_counts: fetches the live sign-in count of the meeting on screen; without it the
+            card shows the count as unavailable (the QR code is computed locally either way).
     """
 
     def __init__(
@@ -109,6 +120,7 @@ class ScreenController(QObject):
         orientation: str | None = None,
         wake_sync: Callable[[], None] | None = None,
         display_power: DisplayPower | None = None,
+        live_counts: LiveCountFeed | None = None,
     ) -> None:
         super().__init__(parent)
         self._window, self._loader, self._scheduler = window, loader, scheduler
@@ -116,6 +128,7 @@ class ScreenController(QObject):
         self._photos = photos or PosterLoader(parent=self, decode=decode_photo)
         self._orientation_override = orientation
         self._wake_sync, self._display_power = wake_sync, display_power
+        self._signin = SignInPresenter(window.meeting_card, live_counts, self)
         self._snapshot: Snapshot | None = None
         self._rotation: list[Shown] = []
         self._rotation_keys: list[tuple[str, str]] = []
@@ -224,6 +237,7 @@ class ScreenController(QObject):
         self._apply_look(plan)
         self._note_emergency(plan.stopped)
         if not plan.screen_on:
+            self._signin.hide("power_off")
             self._power_off()
             return
         if not self._window.is_powered():
@@ -238,12 +252,17 @@ class ScreenController(QObject):
             self._show_stopped()
         elif plan.urgent is not None:
             self._show_urgent(plan.urgent)
+        elif plan.signin is not None:
+            self._show_meeting(plan.signin)
         elif not self._rotation:
             self._enter_page(Page.IDLE, "nothing_scheduled")
         elif self.current_item is None or self._index_of_current() is None:
             self._advance()  # items come back, or the one shown was withdrawn: move on now
         else:
             self._preload_next()
+        if self._snapshot is None or plan.stopped or plan.urgent or plan.signin is None:
+            reason = "stopped" if plan.stopped else "urgent" if plan.urgent else "closed"
+            self._signin.hide(reason)
 
     def stop(self) -> None:
         """Stop rotating, drop the re-plan job and wait for running decodes."""
@@ -259,6 +278,7 @@ class ScreenController(QObject):
             pass
         self._loader.close()
         self._photos.close()
+        self._signin.close()
         self._window.close_down()
 
     # -- snapshot and plan -------------------------------------------------------------------
@@ -531,6 +551,14 @@ class ScreenController(QObject):
         self._window.poster_view.clear()
         self._window.show_page(Page.STOPPED)
         self._state = ("stopped",)
+
+    def _show_meeting(self, meeting: Meeting) -> None:
+        """The sign-in card of ``meeting`` over the rotation (logged by the presenter)."""
+        self._stop_rotation()
+        self._window.poster_view.clear()
+        self._window.show_meeting(meeting)
+        self._state = ("meeting", meeting.id)
+        self._signin.show(meeting)
 
     def _show_urgent(self, notice: Notice) -> None:
         self._stop_rotation()

@@ -86,6 +86,9 @@ class Sizes(_Section):
     honor_pad: Fraction
     honor_photo_min: Fraction
     honor_text_min: Fraction
+    meeting_title: Fraction
+    meeting_text: Fraction
+    meeting_count: Fraction
 
 
 class Motion(_Section):

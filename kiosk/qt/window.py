@@ -13,9 +13,10 @@ import enum
 from collections.abc import Callable, Sequence
 from datetime import datetime, tzinfo
 
-from content_cache.wire import Notice
+from content_cache.wire import Meeting, Notice
 from kiosk.qt.bands import HeaderBand, NoticeBand
 from kiosk.qt.honor_view import HonorRollView
+from kiosk.qt.meeting_view import MeetingCard
 from kiosk.qt.pages import IdlePage, StoppedPage, UrgentPage, WaitingPage
 from kiosk.qt.poster_view import PosterView
 from kiosk.qt.qt import (
@@ -49,6 +50,7 @@ class Page(enum.Enum):
     WAITING = "waiting"
     URGENT = "urgent"
     STOPPED = "stopped"
+    MEETING = "meeting"
 
 
 class MinuteTicker(QObject):
@@ -144,6 +146,7 @@ class KioskWindow(QWidget):
         self.stopped_page = StoppedPage(theme, DEFAULT_ORG_NAME)
         self.waiting_page = WaitingPage(theme, screen_id)
         self.urgent_page = UrgentPage(theme)
+        self.meeting_card = MeetingCard(theme, clock, timezone=timezone)
         self.main_zone = MainZone(self)
         self._pages = {
             Page.POSTERS: self.poster_view,
@@ -152,6 +155,7 @@ class KioskWindow(QWidget):
             Page.WAITING: self.waiting_page,
             Page.URGENT: self.urgent_page,
             Page.STOPPED: self.stopped_page,
+            Page.MEETING: self.meeting_card,
         }
         for widget in self._pages.values():
             self.main_zone.addWidget(widget)
@@ -206,6 +210,11 @@ class KioskWindow(QWidget):
         self.urgent_page.set_notice(notice)
         self.show_page(Page.URGENT)
 
+    def show_meeting(self, meeting: Meeting) -> None:
+        """Replace the main zone with the sign-in card of ``meeting``."""
+        self.meeting_card.set_meeting(meeting)
+        self.show_page(Page.MEETING)
+
     def set_notices(self, notices: Sequence[Notice]) -> None:
         """Show ``notices`` in the lower band; the band is hidden when there are none."""
         self.notice_band.set_notices(notices)
@@ -241,6 +250,7 @@ class KioskWindow(QWidget):
     def set_timezone(self, timezone: tzinfo) -> None:
         """Show date and clock in ``timezone``."""
         self._timezone = timezone
+        self.meeting_card.set_timezone(timezone)
         self._show_time()
 
     def set_theme(self, theme: Theme) -> None:
@@ -293,6 +303,7 @@ class KioskWindow(QWidget):
         self.waiting_page.set_style(self._theme, metrics)
         self.urgent_page.set_style(self._theme, metrics)
         self.honor_view.set_style(self._theme, metrics)
+        self.meeting_card.set_style(self._theme, metrics)
         layout = self.layout()
         if layout is not None:
             layout.activate()  # bands and zone take their new heights now, not at the next event
