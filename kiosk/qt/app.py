@@ -32,6 +32,8 @@ from kiosk.qt.qt import (
     QCursor,
     QMessageLogContext,
     QObject,
+    QPoint,
+    QRect,
     QSize,
     QSocketNotifier,
     Qt,
@@ -116,9 +118,10 @@ def _run(app: QApplication, config: ScreenConfig, stopper: SignalStopper) -> int
         display_power=DisplayPower(app.platformName()),
         live_counts=LiveCountFeed(config.server, parent=app),
     )
+    place_window(app, window, config)
+    controller.start(store.current())  # the first poster decodes while the window maps
     show_window(app, window, config)
     scheduler.start()
-    controller.start(store.current())
     shots = None
     if config.screenshot_dir is not None:
         from kiosk.qt.screenshot import ScreenshotOnSignal
@@ -206,16 +209,26 @@ def tune_malloc() -> bool:
     return mallopt(M_MMAP_THRESHOLD, 1024 * 1024) == 1 and ok
 
 
-def show_window(app: QApplication, window: KioskWindow, config: ScreenConfig) -> None:
-    """Show ``window`` fullscreen with no cursor, or as a normal window if configured."""
+def place_window(app: QApplication, window: KioskWindow, config: ScreenConfig) -> None:
+    """Give ``window`` its final geometry and lay it out, before it is shown.
+
+    The main zone's size is then known, so the first poster can be decoding on a worker
+    while the window is mapped and first painted.
+    """
     screen = app.primaryScreen().geometry()
     if config.windowed:
-        window.resize(windowed_size(QSize(screen.width(), screen.height()), config.orientation))
-        window.show()
+        window.place(QRect(QPoint(0, 0), windowed_size(screen.size(), config.orientation)))
         return
     # With no window manager (Xvfb, bare xinit) showFullScreen() alone keeps the default size.
     window.setWindowFlag(Qt.WindowType.FramelessWindowHint)
-    window.setGeometry(screen)
+    window.place(screen)
+
+
+def show_window(app: QApplication, window: KioskWindow, config: ScreenConfig) -> None:
+    """Show the placed ``window`` fullscreen with no cursor, or as a normal window."""
+    if config.windowed:
+        window.show()
+        return
     window.showFullScreen()
     app.setOverrideCursor(QCursor(Qt.CursorShape.BlankCursor))
 

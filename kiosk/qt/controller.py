@@ -152,6 +152,8 @@ class ScreenController(QObject):
         window.main_zone.resized.connect(self._on_view_resized)
         window.first_painted.connect(self._on_first_paint)
         window.poster_view.transition_finished.connect(self._on_transition_finished)
+        window.poster_view.full_released.connect(self._retain_posters)
+        window.poster_view.full_needed.connect(self._on_full_needed)
         window.minute_passed.connect(self._on_minute)
 
     # -- public API ------------------------------------------------------------------------
@@ -517,9 +519,10 @@ class ScreenController(QObject):
         self._loader.retain(self._keep_keys(), posters)
 
     def _keep_keys(self) -> set[str]:
-        """Pixmaps worth keeping: the poster shown and the posters among the next two items."""
+        """Pixmaps worth keeping: the posters among the next two items, and the poster shown
+        while the view holds it in full (once it stands, the screen's own pixels show it)."""
         keys = {i.image.sha256 for i in self._candidates()[:2] if isinstance(i, Poster)}
-        if isinstance(self._current, Poster):
+        if isinstance(self._current, Poster) and self._window.poster_view.holds_full():
             keys.add(self._current.image.sha256)
         return keys
 
@@ -626,6 +629,17 @@ class ScreenController(QObject):
             self._advance()
         elif self.current_item is not None:
             self._preload_next()
+
+    def _on_full_needed(self) -> None:
+        """The view must repaint the poster it stands in for: decode it again."""
+        current = self.current_poster
+        if current is None or self._closed:
+            return
+        pixmap = self._loader.pixmap(current.image.sha256)
+        if pixmap is not None:  # held as the next poster too (a rotation of one)
+            self._window.poster_view.replace_pixmap(pixmap)
+        else:
+            self._loader.request(current.image.sha256, self._poster_source(current))
 
     def _on_transition_finished(self) -> None:
         """Decode the next poster once the fade has released the previous one (peak memory:

@@ -1,11 +1,22 @@
 """The main zone's poster view: letterboxed posters with a cross-fade between them.
 
-The view paints at most two pixmaps, already decoded and scaled off the GUI thread by
-:class:`~kiosk.qt.image_loader.PosterLoader`. It repaints only while a fade runs; when a
-poster stands, nothing is drawn until the next one. The fade is painted in software, so it
-steps at :data:`FADE_FPS` (smooth to the eye for a slow cross-fade, a fraction of the cost of
-the display's refresh rate) and repaints only the posters' rectangles; the previous poster is
-released as soon as the fade ends.
+Memory is what limits a 4K screen, so the view holds as little as it can:
+
+- **The fade builds on what is already on screen.** The widget paints opaque
+  (``WA_OpaquePaintEvent``), so the backing store keeps the previous poster's pixels. Each fade
+  step blends only the new poster over them, with the opacity that brings the accumulated blend
+  to the eased progress; the previous poster's pixmap is let go when the fade starts. The last
+  step paints the new poster opaque, so the end state is exact whatever happened on the way.
+  A paint the view did not ask for (an expose, a resize, a grab) paints the background and the
+  new poster at the current progress instead.
+- **A standing poster is not kept at full size.** When the fade ends the view keeps a
+  quarter-size stand-in and emits :attr:`PosterView.full_released`; the pixels on screen stay in
+  the backing store. If something needs the poster repainted (another page was shown, an
+  expose), the stand-in is drawn scaled up at once and :attr:`PosterView.full_needed` asks for
+  the full poster again (:meth:`replace_pixmap`), so the view is never blank.
+
+The fade steps at :data:`FADE_FPS` (smooth to the eye for a slow cross-fade, a fraction of the
+cost of the display's refresh rate) and repaints only the poster's rectangle.
 """
 
 from __future__ import annotations
@@ -25,6 +36,7 @@ from kiosk.qt.qt import (
 from kiosk.qt.theme import Theme
 
 FADE_FPS = 20
+STAND_IN_DIVISOR = 4  # the stand-in is 1/4 of the width and height: 1/16 of the memory
 
 
 def fit_rect(image: QSize, area: QRect) -> QRect:
@@ -44,16 +56,23 @@ class PosterView(QWidget):
 
     Signals:
         transition_finished(): the last cross-fade has ended.
+        full_released(): the full-size poster was let go after its fade (a stand-in is kept).
+        full_needed(): the poster must be repainted and only the stand-in is held; hand the
+            full one back with :meth:`replace_pixmap`.
     """
 
     transition_finished = Signal()
+    full_released = Signal()
+    full_needed = Signal()
 
     def __init__(self, theme: Theme, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._theme = theme
-        self._current: QPixmap | None = None
-        self._previous: QPixmap | None = None
-        self._progress = 1.0
+        self._current: QPixmap | None = None  # full size, or the stand-in when standing
+        self._full_size: QSize | None = None  # the full poster's size while a stand-in is held
+        self._progress = 1.0  # the eased fade progress
+        self._blended = 1.0  # how much of the new poster the backing store holds
+        self._step_pending = False  # a fade step asked for the next paint
         self._fade = QTimeLine(1000, self)
         self._fade.setUpdateInterval(1000 // FADE_FPS)
         self._fade.setEasingCurve(QEasingCurve.Type.InOutQuad)
@@ -67,87 +86,103 @@ class PosterView(QWidget):
         self.update()
 
     def show_pixmap(self, pixmap: QPixmap) -> None:
-        """Cross-fade from the poster shown now (or the background) to ``pixmap``."""
+        """Cross-fade from what is on screen now (a poster or the background) to ``pixmap``."""
         self._fade.stop()
-        self._previous, self._current = self._current, pixmap
+        self._set_full(pixmap)
         duration = self._theme.motion.fade_ms
         if duration <= 0 or not self.isVisible():
-            self._on_fade_finished()
+            self._progress = self._blended = 1.0
+            self.update()
+            self.transition_finished.emit()
             return
-        self._progress = 0.0
+        self._progress = self._blended = 0.0
         self._fade.setDuration(duration)
         self._fade.start()
-        self._update_posters()
 
     def replace_pixmap(self, pixmap: QPixmap) -> None:
-        """Swap the poster shown for the same poster at another size, without a fade."""
-        self._current = pixmap
+        """Swap the poster shown for the same poster in full or at another size, without a fade."""
+        self._set_full(pixmap)
         self.update()
 
     def clear(self) -> None:
         """Show only the background (the next poster then fades in from it)."""
         self._fade.stop()
-        self._current = self._previous = None
-        self._progress = 1.0
+        self._current, self._full_size = None, None
+        self._progress = self._blended = 1.0
         self.update()
 
     def is_fading(self) -> bool:
         """True while a cross-fade runs."""
         return self._fade.state() == QTimeLine.State.Running
 
+    def holds_full(self) -> bool:
+        """True while the full-size poster is held (during a fade, or before its release)."""
+        return self._current is not None and self._full_size is None
+
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
-        previous, current = self._previous, self._current
-        fading = previous is not None and self._progress < 1.0
-        if fading and current is not None and self._same_place_opaque(previous, current):
-            # The old poster opaque, the new one over it: no background shows through
-            # half-way, and one blend per frame instead of two.
-            if not self._rect(current).contains(event.rect()):
-                painter.fillRect(event.rect(), self._theme.color("background"))  # e.g. exposed
-            self._draw(painter, previous)
-            painter.setOpacity(self._progress)
-            self._draw(painter, current)
+        current, step = self._current, self._step_pending
+        self._step_pending = False
+        if current is None:
+            painter.fillRect(event.rect(), self._theme.color("background"))
             painter.end()
             return
-        painter.fillRect(event.rect(), self._theme.color("background"))
-        if fading:
-            painter.setOpacity(1.0 - self._progress)
-            self._draw(painter, previous)
-        if current is not None:
+        target = self._rect()
+        if step and self._progress > self._blended and target.contains(event.rect()):
+            # Blend the new poster over the pixels of the previous one, still in the
+            # backing store: (1 - a) = (1 - b)(1 - s) gives the step's opacity s.
+            opacity = 1.0 if self._progress >= 1.0 else (
+                (self._progress - self._blended) / (1.0 - self._blended)
+            )
+            painter.setOpacity(opacity)
+            self._draw(painter, current, target)
+        else:
+            painter.fillRect(event.rect(), self._theme.color("background"))
             painter.setOpacity(self._progress)
-            self._draw(painter, current)
+            self._draw(painter, current, target)
+            if self._full_size is not None:
+                self.full_needed.emit()  # the stand-in is on screen: ask for the real one
+        self._blended = self._progress
         painter.end()
+        if self._progress >= 1.0 and not self.is_fading():
+            self._release_full()  # the backing store has it now
 
-    def _same_place_opaque(self, first: QPixmap, second: QPixmap) -> bool:
-        if first.hasAlphaChannel() or second.hasAlphaChannel():
-            return False
-        return self._rect(first) == self._rect(second)
+    def _set_full(self, pixmap: QPixmap) -> None:
+        self._current, self._full_size = pixmap, None
 
-    def _rect(self, pixmap: QPixmap) -> QRect:
-        return fit_rect(pixmap.size(), self.rect())
+    def _rect(self) -> QRect:
+        size = self._full_size or (self._current.size() if self._current else QSize())
+        return fit_rect(size, self.rect())
 
-    def _draw(self, painter: QPainter, pixmap: QPixmap) -> None:
-        target = self._rect(pixmap)
+    def _draw(self, painter: QPainter, pixmap: QPixmap, target: QRect) -> None:
         if target.size() == pixmap.size():
             painter.drawPixmap(target.topLeft(), pixmap)  # decoded at size: a plain copy
         else:
             painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
             painter.drawPixmap(target, pixmap)
 
-    def _update_posters(self) -> None:
-        """Repaint where the posters are (the letterbox bands around them do not change)."""
-        area = QRect()
-        for pixmap in (self._previous, self._current):
-            if pixmap is not None:
-                area = area.united(self._rect(pixmap))
-        self.update(area)
-
     def _on_fade_step(self, value: float) -> None:
         self._progress = float(value)
-        self._update_posters()
+        self._step_pending = True
+        self.update(self._rect())
 
     def _on_fade_finished(self) -> None:
-        self._update_posters()  # where the previous poster was, too
-        self._previous = None
         self._progress = 1.0
+        if self._blended < 1.0:
+            self._step_pending = True
+            self.repaint(self._rect())  # the exact end state; the full poster is let go then
         self.transition_finished.emit()
+
+    def _release_full(self) -> None:
+        """Keep a quarter-size stand-in of the poster on screen instead of the full one."""
+        current = self._current
+        if current is None or self._full_size is not None:
+            return
+        self._full_size = current.size()
+        self._current = current.scaled(
+            max(1, current.width() // STAND_IN_DIVISOR),
+            max(1, current.height() // STAND_IN_DIVISOR),
+            Qt.AspectRatioMode.IgnoreAspectRatio,
+            Qt.TransformationMode.FastTransformation,
+        )
+        self.full_released.emit()

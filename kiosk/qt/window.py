@@ -26,6 +26,7 @@ from kiosk.qt.qt import (
     QObject,
     QPainter,
     QPaintEvent,
+    QRect,
     QResizeEvent,
     QSize,
     QStackedWidget,
@@ -259,6 +260,14 @@ class KioskWindow(QWidget):
             self._theme = theme
             self.poster_view.set_theme(theme)
             self._apply_metrics()
+
+    def place(self, geometry: QRect) -> None:
+        """Take ``geometry`` and lay out the bands and the main zone now, even while hidden."""
+        self.setGeometry(geometry)
+        self._apply_metrics()
+        layout = self.layout()
+        if layout is not None:
+            layout.activate()
 
     def close_down(self) -> None:
         """Stop the clock (before the window goes away)."""
