@@ -32,3 +32,11 @@ def chromium():
         browser = launch_chromium(playwright)
         yield browser
         browser.close()
+
+
+@pytest.fixture(scope="session")
+def test_videos(tmp_path_factory):
+    """Real video files made with ffmpeg on first use (see tests/support/videos.py)."""
+    from tests.support.videos import TestVideos
+
+    return TestVideos(tmp_path_factory.mktemp("videos"))

@@ -14,6 +14,8 @@ QT_FREE = [
     "kiosk.core.logs",
     "kiosk.core.display",
     "kiosk.core.sync_factory",
+    "kiosk.media.player",
+    "kiosk.media.vlc_player",
     "kiosk.run_cli",
     "kiosk.cli",
 ]
