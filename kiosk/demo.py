@@ -16,7 +16,7 @@ import subprocess
 import sys
 import tempfile
 import threading
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -25,14 +25,16 @@ from kiosk.core.config import ScreenConfig
 from kiosk.core.display import missing_display_message
 from kiosk.core.logs import setup_logging
 from kiosk.demo_content import (
+    DEMO_BRANCH,
     DEMO_HONOR_ROLL,
     DEMO_NOTICE,
     DEMO_POSTERS,
     DemoPoster,
+    demo_meeting_times,
     find_cjk_font,
-    next_friday_afternoon,
     render_portrait,
     render_poster,
+    roster_csv,
 )
 
 if TYPE_CHECKING:
@@ -164,7 +166,7 @@ def publish_demo_content(url: str, token: str, upload_dir: Path) -> list[str]:
             )["id"]
         )
         ids.append(_publish_honor_roll(client, upload_dir, font))
-        ids.append(_publish_meeting(client))
+        ids.append(_publish_meeting(client, upload_dir))
     except PublishError as exc:
         raise DemoError(f"could not publish the demo content: {exc}") from None
     log.info("published %d demo items", len(ids))
@@ -193,16 +195,19 @@ def _publish_honor_roll(client: PublishClient, upload_dir: Path, font: str | Non
     return str(client.publish(payload)["id"])
 
 
-def _publish_meeting(client: PublishClient) -> str:
-    start = next_friday_afternoon(datetime.now(ZoneInfo("Asia/Shanghai")))
+def _publish_meeting(client: PublishClient, upload_dir: Path) -> str:
+    """A roster of five and a meeting whose sign-in is open for the first minutes of the demo."""
+    roster = upload_dir / "名单.csv"
+    roster.write_bytes(roster_csv())
+    client.import_roster(DEMO_BRANCH, roster)
     payload = {
-        "kind": "meeting",
         "title": "学习贯彻全会精神专题会",
         "meeting_type": "支部党员大会",
-        "branch": "第一党支部",
+        "branch": DEMO_BRANCH,
         "place": "党员活动室",
-        "start": start.isoformat(),
-        "end": (start + timedelta(hours=2)).isoformat(),
         "to": "all",
+        **demo_meeting_times(datetime.now(ZoneInfo("Asia/Shanghai"))),
     }
-    return str(client.publish(payload)["id"])
+    result = client.create_meeting(payload)
+    log.info("demo meeting sign-in page: %s", result["signin_url"])
+    return str(result["id"])

@@ -67,6 +67,24 @@ DEMO_HONOR_ROLL = (
 )
 
 
+DEMO_BRANCH = "第一党支部"
+# The demo roster (姓名, 党员编号, 手机号): sign in on the phone page with a name and the last
+# four digits of the phone number (8001 for 张建国).
+DEMO_ROSTER = (
+    ("张建国", "DY001", "13800138001"),
+    ("李秀英", "DY002", "13900139002"),
+    ("王志强", "DY003", "13700137003"),
+    ("赵晓梅", "DY004", "13600136004"),
+    ("刘伟", "DY005", "13500135005"),
+)
+
+
+def roster_csv(members: tuple[tuple[str, str, str], ...] = DEMO_ROSTER) -> bytes:
+    """The roster as a spreadsheet saves it: UTF-8 with a BOM, CRLF line ends."""
+    lines = ["姓名,党员编号,手机号", *(",".join(member) for member in members)]
+    return ("\r\n".join(lines) + "\r\n").encode("utf-8-sig")
+
+
 def find_cjk_font() -> str | None:
     """Path of a CJK font file, or None (the posters then use Pillow's default font)."""
     for path in FONT_CANDIDATES:
@@ -135,7 +153,14 @@ def render_portrait(name: str, font_path: str | None) -> bytes:
     return out.getvalue()
 
 
-def next_friday_afternoon(now: datetime) -> datetime:
-    """15:00 on the next Friday after ``now`` (same timezone)."""
-    days = (4 - now.weekday()) % 7 or 7
-    return (now + timedelta(days=days)).replace(hour=15, minute=0, second=0, microsecond=0)
+def demo_meeting_times(now: datetime) -> dict[str, str]:
+    """Start, end and sign-in window of the demo meeting: it starts in two minutes and its
+    sign-in is open from now for five minutes, so the demo shows the sign-in card first and
+    then goes on to the rotation."""
+    start = (now + timedelta(minutes=2)).replace(second=0, microsecond=0)
+    return {
+        "start": start.isoformat(),
+        "end": (start + timedelta(hours=1, minutes=30)).isoformat(),
+        "opens_at": (now - timedelta(minutes=1)).isoformat(),
+        "closes_at": (now + timedelta(minutes=5)).isoformat(),
+    }

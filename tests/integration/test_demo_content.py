@@ -1,0 +1,23 @@
+"""``kiosk demo``'s content against the real server: its meeting has sign-in open at demo time."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import requests
+
+from content_cache.wire import parse_manifest
+from kiosk.core.schedule import plan_for
+from kiosk.demo import DEMO_SCREEN, publish_demo_content
+from tests.support.signin import live
+
+
+def test_demo_meeting_is_open_for_sign_in_with_a_roster(server, tmp_path) -> None:
+    ids = publish_demo_content(server.url, server.token, tmp_path / "upload")
+    body = requests.get(f"{server.url}/api/screens/{DEMO_SCREEN}/manifest", timeout=10).content
+    plan = plan_for(parse_manifest(body), datetime.now(UTC))
+    assert plan.signin is not None and plan.signin.id in ids
+    assert plan.signin.meeting_type == "支部党员大会"
+    count = live(server, plan.signin.id)
+    assert (count["present"], count["expected"]) == (0, 5)
+    assert len(plan.rotation) >= 4  # the posters and the honor roll come after the card
