@@ -22,7 +22,7 @@ import random
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -191,10 +191,11 @@ class LiveCountListener:
                 self._response = None
 
 
-def parse_events(lines: Iterator[str]) -> Iterator[Any]:
+def parse_events(lines: Iterable[str | bytes]) -> Iterator[Any]:
     """The decoded JSON ``data`` of each event in the lines of an event stream."""
     data: list[str] = []
-    for line in lines:
+    for raw in lines:
+        line = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
         if line == "":
             if data:
                 try:

@@ -371,7 +371,7 @@ class MeetingCard(QWidget):
                     best = (qr_side, regions, rows, fonts)
                 if qr_side >= needed:
                     break
-            if best[0] >= needed:
+            if best is not None and best[0] >= needed:
                 break
         assert best is not None
         _, self._regions, self._rows, self._fonts = best
@@ -383,6 +383,7 @@ class MeetingCard(QWidget):
         """Regions and rows for one font scale; the third value is the code's side (<= 0: no
         room)."""
         gap = self._gap(fonts)
+        regions: dict[str, QRect] = {}
         if self._wide:
             qr_side = min(inner.height(), inner.width() // 2)
             text_x = inner.x() + qr_side + 3 * gap
@@ -392,8 +393,8 @@ class MeetingCard(QWidget):
             total = sum(r.height for r in rows) + gap * (len(rows) + 1)
             if total > inner.height():
                 return {}, [], 0
-            regions = {"qr": QRect(inner.x(), inner.y() + (inner.height() - qr_side) // 2,
-                                   qr_side, qr_side)}  # fmt: skip
+            qr_top = inner.y() + (inner.height() - qr_side) // 2
+            regions["qr"] = QRect(inner.x(), qr_top, qr_side, qr_side)
             top = inner.y() + (inner.height() - total) // 2
             self._stack(regions, head, text_x, top, width, gap)
             bottom = top + total - sum(r.height for r in foot) - gap * len(foot)
@@ -407,7 +408,6 @@ class MeetingCard(QWidget):
         if qr_side <= 0:
             return {}, [], 0
         top = inner.y() + (inner.height() - text - qr_side) // 2
-        regions: dict[str, QRect] = {}
         y = self._stack(regions, head, inner.x(), top, width, gap)
         regions["qr"] = QRect(inner.x() + (width - qr_side) // 2, y + gap, qr_side, qr_side)
         self._stack(regions, foot, inner.x(), y + 2 * gap + qr_side, width, gap)
