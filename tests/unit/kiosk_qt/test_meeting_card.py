@@ -272,3 +272,25 @@ def _updated(snapshot):  # noqa: ANN001, ANN202
     from content_cache.sync import SyncResult
 
     return SyncResult("updated", snapshot)
+
+
+def test_unreachable_server_greys_the_count_and_keeps_the_code(
+    make_screen, builder: SnapshotBuilder, kiosk_log, qtbot
+) -> None:
+    import socket
+
+    from kiosk.qt.live_feed import LiveCountFeed
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    feed = LiveCountFeed(f"http://127.0.0.1:{port}", poll_seconds=0.2)
+    add_meeting(builder)
+    screen = make_screen(builder.commit(), clock=JumpingClock(NOW), live_counts=feed)
+    card = screen.window.meeting_card
+    assert feed.meeting_id == "m1"
+    qtbot.waitUntil(lambda: card.count_available is False, timeout=10_000)
+    assert card.count_text() == COUNT_UNAVAILABLE and card.url is not None
+    [unavailable] = events(kiosk_log, "meeting_count_unavailable")
+    assert unavailable.meeting_id == "m1"
+    assert feed.close()
