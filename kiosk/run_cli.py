@@ -39,6 +39,8 @@ def add_run_parser(subparsers: argparse._SubParsersAction) -> None:
         help=fields["orientation"].description,
     )
     parser.add_argument("--screenshot-dir", type=Path, help=fields["screenshot_dir"].description)
+    parser.add_argument("--mode", choices=["wall", "touch"], help=fields["mode"].description)
+    parser.add_argument("--idle-seconds", type=float, help=fields["idle_seconds"].description)
     parser.set_defaults(func=run_command)
 
 
@@ -64,6 +66,8 @@ def config_from_args(args: argparse.Namespace) -> ScreenConfig | None:
             "log_json",
             "orientation",
             "screenshot_dir",
+            "mode",
+            "idle_seconds",
         )
     }
     try:

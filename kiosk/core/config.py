@@ -52,6 +52,13 @@ class ScreenConfig(BaseModel):
     themes_dir: Path | None = Field(
         None, description="Folder of themes (default: the themes/ folder shipped with kiosk)."
     )
+    mode: Literal["wall", "touch"] | None = Field(
+        None, description="Override the mode set on the server (wall: rotate; touch: 一体机)."
+    )
+    idle_seconds: float = Field(
+        120.0, ge=1, le=3600, description="Touch mode: seconds without a touch before the "
+        "screen returns to the attract loop."
+    )
     screenshot_dir: Path | None = Field(
         None,
         description="Save a screenshot of the window here on SIGUSR1 (off when not set).",

@@ -50,8 +50,8 @@ class Plan:
     """The answer for one instant.
 
     Attributes:
-        rotation: posters and honor rolls for the main zone, highest priority first, in
-            manifest order otherwise.
+        rotation: posters, honor rolls and videos for the main zone, highest priority
+            first, in manifest order otherwise (touch mode lists its courses from the videos).
         notices: normal notices for the lower band, highest priority first.
         urgent: the urgent insert that replaces the main zone, if any.
         meetings: meetings in their display window.
@@ -104,7 +104,7 @@ def plan_for(manifest: Manifest | None, now: datetime) -> Plan:
     notices = [i for i in live if isinstance(i, Notice)]
     meetings = [i for i in live if isinstance(i, Meeting)]
     return Plan(
-        rotation=[i for i in live if isinstance(i, Poster | HonorRoll)],
+        rotation=[i for i in live if isinstance(i, Poster | HonorRoll | Video)],
         notices=[n for n in notices if not n.urgent],
         urgent=next((n for n in notices if n.urgent), None),
         meetings=meetings,

@@ -127,6 +127,11 @@ def _run(app: QApplication, config: ScreenConfig, stopper: SignalStopper) -> int
         from kiosk.qt.screenshot import ScreenshotOnSignal
 
         shots = ScreenshotOnSignal(window, config.screenshot_dir, app)
+    touch = None
+    if config.mode != "wall":  # touch mode by config or (perhaps later) by the server
+        from kiosk.qt.touch.mode import touch_mode_for
+
+        touch = touch_mode_for(config, window, controller, system_clock, parent=app)
 
     # The network side (requests, the push listener) is not needed for cached content: it is
     # loaded and started once the first poster is on screen (or soon, if it is not a poster),
@@ -139,6 +144,8 @@ def _run(app: QApplication, config: ScreenConfig, stopper: SignalStopper) -> int
     code = app.exec()
     if shots is not None:
         shots.close()
+    if touch is not None:
+        touch.stop()
     controller.stop()
     scheduler.shutdown(wait=False)
     code = stopper.exit_code if stopper.exit_code is not None else code

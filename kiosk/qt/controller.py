@@ -36,7 +36,8 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from content_cache.store import Snapshot
-from content_cache.wire import AssetRef, HonorRoll, Notice, Poster
+from content_cache.wire import AssetRef, HonorRoll, Notice, Poster, Video
+from kiosk.core.courses import PlaybackFailures
 from kiosk.core.schedule import Plan, plan_for
 from kiosk.qt.display_power import DisplayPower
 from kiosk.qt.honor_player import HonorRollPlayer
@@ -44,6 +45,8 @@ from kiosk.qt.image_loader import PosterLoader, PosterSource, decode_photo
 from kiosk.qt.qt import QObject, QPixmap, QSize, QTimer, qVersion
 from kiosk.qt.signin_presenter import SignInPresenter
 from kiosk.qt.theme import ThemeLibrary
+from kiosk.qt.video.session import PlayerFactory, default_player_factory
+from kiosk.qt.video.wall_player import WallVideoPlayer
 from kiosk.qt.window import Clock, KioskWindow, Page
 
 if TYPE_CHECKING:  # the sync side (requests) and APScheduler are loaded after the first frame
@@ -58,7 +61,7 @@ log = logging.getLogger("kiosk.screen")
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 REPLAN_JOB = "replan"
 
-Shown = Poster | HonorRoll
+Shown = Poster | HonorRoll | Video
 
 
 def system_clock() -> datetime:
@@ -82,6 +85,8 @@ def _key(item: Shown) -> tuple[str, str]:
     editing a roll's entries a new roll."""
     if isinstance(item, Poster):
         return item.id, item.image.sha256
+    if isinstance(item, Video):
+        return item.id, item.video.sha256
     body = item.model_dump_json(include={"title", "entries"}).encode()
     return item.id, hashlib.sha256(body).hexdigest()
 
@@ -104,6 +109,9 @@ class ScreenController(QObject):
         display_power: switches the monitor off and on; without it only the window blanks.
         live_counts: fetches the live sign-in count of the meeting on screen; without it the
             card shows the count as unavailable (the QR code is computed locally either way).
+        failures: playback failures by video file, shared with touch mode; a video that
+            failed twice is left out of the rotation.
+        make_player: makes the libvlc player of wall videos (muted).
     """
 
     def __init__(
@@ -121,6 +129,8 @@ class ScreenController(QObject):
         wake_sync: Callable[[], None] | None = None,
         display_power: DisplayPower | None = None,
         live_counts: LiveCountFeed | None = None,
+        failures: PlaybackFailures | None = None,
+        make_player: PlayerFactory = default_player_factory,
     ) -> None:
         super().__init__(parent)
         self._window, self._loader, self._scheduler = window, loader, scheduler
@@ -147,6 +157,11 @@ class ScreenController(QObject):
         self._replan_soon = self._single_shot(self.replan)
         self._honor = HonorRollPlayer(window.honor_view, self._photos, window.main_zone.size, self)
         self._honor.finished.connect(self._advance)
+        self._failures = failures or PlaybackFailures()
+        self._suspended = False  # touch mode covers the rotation: nothing moves
+        self._video = WallVideoPlayer(window.video_page, make_player, self)
+        self._video.finished.connect(self._advance)
+        self._video.failed.connect(self._on_video_failed)
         loader.ready.connect(self._on_ready)
         loader.failed.connect(self._on_failed)
         window.main_zone.resized.connect(self._on_view_resized)
@@ -175,9 +190,19 @@ class ScreenController(QObject):
     def current_item(self) -> Shown | None:
         """The poster or honor roll in the main zone, or None when a page is shown instead."""
         page = self._window.page()
-        if self._window.is_powered() and page in (Page.POSTERS, Page.HONOR):
+        if self._window.is_powered() and page in (Page.POSTERS, Page.HONOR, Page.VIDEO):
             return self._current
         return None
+
+    @property
+    def playback_failures(self) -> PlaybackFailures:
+        """Video playback failures by file (shared with touch mode)."""
+        return self._failures
+
+    @property
+    def video_player(self) -> WallVideoPlayer:
+        """The player of wall videos."""
+        return self._video
 
     @property
     def honor_player(self) -> HonorRollPlayer:
@@ -190,6 +215,7 @@ class ScreenController(QObject):
         running = {
             "dwell": self._dwell.isActive(),
             "honor_pages": self._honor.is_paging(),
+            "video": self._video.is_playing(),
             "notices": window.notice_band.is_cycling(),
             "urgent_pages": window.urgent_page.is_paging(),
             "fade": window.poster_view.is_fading(),
@@ -208,6 +234,21 @@ class ScreenController(QObject):
             self.replan()
         else:
             self._load(snapshot, "cache")
+
+    def set_suspended(self, suspended: bool) -> None:
+        """Stop the rotation while touch mode covers it (True); go on from a fresh plan (False).
+
+        While suspended nothing moves: no dwell, no honor-roll page, no wall video, no decode.
+        """
+        if suspended == self._suspended or self._closed:
+            return
+        self._suspended = suspended
+        if suspended:
+            self._stop_rotation()
+            if self._window.page() is Page.VIDEO:  # hide the native surface under touch mode
+                self._window.show_page(Page.IDLE)
+        else:
+            self.replan()
 
     def on_sync_result(self, result: SyncResult) -> None:
         """Take the result of one sync (a slot for ``SyncThread.result``)."""
@@ -248,6 +289,8 @@ class ScreenController(QObject):
         self._rotation_keys = [_key(item) for item in self._rotation]
         self._show_notices(plan.notices)
         self._retain_posters()
+        if self._suspended:
+            return  # touch mode is open; set_suspended(False) plans again
         if self._snapshot is None:
             self._enter_page(Page.WAITING, "no_snapshot")
         elif plan.stopped:
@@ -271,6 +314,7 @@ class ScreenController(QObject):
         self._closed = True
         self._dwell.stop()
         self._honor.stop()
+        self._video.release()
         self._replan_soon.stop()
         from apscheduler.jobstores.base import JobLookupError
 
@@ -369,7 +413,12 @@ class ScreenController(QObject):
         """The items whose files are on disk. Honor rolls always are: a missing photo shows
         as a placeholder, so it never keeps the roll off the screen."""
         snapshot = self._snapshot
-        items = [i for i in items if isinstance(i, Poster | HonorRoll)]
+        items = [
+            i
+            for i in items
+            if isinstance(i, Poster | HonorRoll)
+            or (isinstance(i, Video) and not self._failures.skipped(i.video.sha256))
+        ]
         available = [
             i
             for i in items
@@ -403,10 +452,17 @@ class ScreenController(QObject):
         """Show the next item that can be shown, or wait for its decode, or go idle."""
         if self._closed or self._snapshot is None or not self._window.is_powered():
             return
+        if self._suspended:
+            return
         self._dwell.stop()
         for item in self._candidates():
             if isinstance(item, HonorRoll):
                 self._show_roll(item)
+                return
+            if isinstance(item, Video):
+                if self._failures.skipped(item.video.sha256):
+                    continue
+                self._show_video(item)
                 return
             key = item.image.sha256
             if self._loader.failure(key) is not None:
@@ -447,6 +503,7 @@ class ScreenController(QObject):
         """
         self._waiting_for = None
         self._honor.stop()
+        self._video.stop()
         self._arm_dwell(item)
         shown = self.current_poster
         if shown is None or _key(shown) != _key(item):
@@ -471,6 +528,7 @@ class ScreenController(QObject):
     def _show_roll(self, roll: HonorRoll) -> None:
         """Start a display period of ``roll``: its pages one after another, then ``_advance``."""
         self._waiting_for = None
+        self._video.stop()
         self._make_current(roll)
         self._window.poster_view.clear()  # the next poster fades in from the background
         self._window.show_page(Page.HONOR)
@@ -494,6 +552,24 @@ class ScreenController(QObject):
         self._honor.play(roll, self._asset_source)
         self._preload_next()
 
+    def _show_video(self, item: Video) -> None:
+        """Start a display period of ``item``: muted, to its end or its ``display_seconds``."""
+        assert self._snapshot is not None
+        self._waiting_for = None
+        self._honor.stop()
+        self._make_current(item)
+        self._window.poster_view.clear()
+        self._window.show_page(Page.VIDEO)
+        self._state = ("video", *_key(item))
+        log.info(
+            "showing video %s %s",
+            item.id,
+            item.title,
+            extra={"event": "item_shown", "item_id": item.id, "kind": item.kind,
+                   "title": item.title},
+        )  # fmt: skip
+        self._video.play(item, self._snapshot.asset_path(item.video))
+
     def _arm_dwell(self, item: Poster) -> None:
         assert self._snapshot is not None
         seconds = item.display_seconds or self._snapshot.manifest.settings.poster_seconds
@@ -503,6 +579,8 @@ class ScreenController(QObject):
         """Decode the item after the current one now, so its turn does not wait."""
         assert self._snapshot is not None
         for item in self._candidates():
+            if isinstance(item, Video):
+                break  # nothing to decode ahead
             if isinstance(item, HonorRoll):
                 if item is not self._honor.roll:
                     self._honor.preload(item, self._asset_source)
@@ -532,6 +610,7 @@ class ScreenController(QObject):
         """Stop the item on screen from moving on: its dwell, the roll's pages, a decode."""
         self._dwell.stop()
         self._honor.stop()
+        self._video.stop()
         self._waiting_for = None
         self._current = self._current_key = None
 
@@ -629,6 +708,20 @@ class ScreenController(QObject):
             self._advance()
         elif self.current_item is not None:
             self._preload_next()
+
+    def _on_video_failed(self, item_id: str, reason: str) -> None:
+        item = self._current
+        if isinstance(item, Video) and item.id == item_id:
+            count = self._failures.record(item.video.sha256)
+            log.warning(
+                "skipped video %s %s: %s",
+                item.id,
+                item.title,
+                reason,
+                extra={"event": "item_skipped", "item_id": item.id, "reason": reason,
+                       "failures": count},
+            )  # fmt: skip
+        self._advance()
 
     def _on_full_needed(self) -> None:
         """The view must repaint the poster it stands in for: decode it again."""

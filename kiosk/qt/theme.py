@@ -89,6 +89,10 @@ class Sizes(_Section):
     meeting_title: Fraction
     meeting_text: Fraction
     meeting_count: Fraction
+    touch_button: Fraction
+    touch_text: Fraction
+    touch_title: Fraction
+    touch_tile: Fraction
 
 
 class Motion(_Section):

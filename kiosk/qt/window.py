@@ -37,6 +37,7 @@ from kiosk.qt.qt import (
     Signal,
 )
 from kiosk.qt.theme import Metrics, Theme
+from kiosk.qt.video.wall_player import VideoPage
 
 DEFAULT_ORG_NAME = "党建宣传屏"
 Clock = Callable[[], datetime]
@@ -52,6 +53,7 @@ class Page(enum.Enum):
     URGENT = "urgent"
     STOPPED = "stopped"
     MEETING = "meeting"
+    VIDEO = "video"
 
 
 class MinuteTicker(QObject):
@@ -148,6 +150,7 @@ class KioskWindow(QWidget):
         self.waiting_page = WaitingPage(theme, screen_id)
         self.urgent_page = UrgentPage(theme)
         self.meeting_card = MeetingCard(theme, clock, timezone=timezone)
+        self.video_page = VideoPage(theme)
         self.main_zone = MainZone(self)
         self._pages = {
             Page.POSTERS: self.poster_view,
@@ -157,6 +160,7 @@ class KioskWindow(QWidget):
             Page.URGENT: self.urgent_page,
             Page.STOPPED: self.stopped_page,
             Page.MEETING: self.meeting_card,
+            Page.VIDEO: self.video_page,
         }
         for widget in self._pages.values():
             self.main_zone.addWidget(widget)
@@ -313,6 +317,7 @@ class KioskWindow(QWidget):
         self.urgent_page.set_style(self._theme, metrics)
         self.honor_view.set_style(self._theme, metrics)
         self.meeting_card.set_style(self._theme, metrics)
+        self.video_page.set_style(self._theme, metrics)
         layout = self.layout()
         if layout is not None:
             layout.activate()  # bands and zone take their new heights now, not at the next event

@@ -1,0 +1,370 @@
+"""The course player of touch mode: the video, large controls, and the offer to resume.
+
+Controls (all ``touch_button`` tall): 暂停/播放, 后退15秒, 前进15秒, a seek bar whose handle a
+finger can drag (a touch on the bar jumps there), 音量－ and 音量＋. The time reads
+"05:12 / 12:30" in touch-sized type. When a course was left part-way, the view first offers
+继续播放 (from where it was left) or 从头播放; while it asks, the native video surface is
+hidden (nothing can be drawn over a native window) and the question takes its place.
+
+The view reports how a viewing went (:attr:`PlayerView.viewing_finished`) when the course
+ends, fails, or the user leaves; it remembers the position through the given
+:class:`~kiosk.core.courses.ResumePositions`.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from content_cache.wire import Video
+from kiosk.core.courses import ResumePositions, clock_text, is_completed, resume_offer
+from kiosk.qt.pages import style_label
+from kiosk.qt.qt import (
+    QLabel,
+    QMouseEvent,
+    QRect,
+    QResizeEvent,
+    QSlider,
+    Qt,
+    QWidget,
+    Signal,
+)
+from kiosk.qt.theme import Metrics, Theme
+from kiosk.qt.touch.widgets import TouchButton
+from kiosk.qt.video.session import PlayerFactory, VideoSession, default_player_factory
+from kiosk.qt.video.surface import VideoSurface
+
+log = logging.getLogger("kiosk.screen")
+
+SKIP_SECONDS = 15
+VOLUME_STEP = 10
+PAUSE_TEXT, PLAY_TEXT = "暂停", "播放"
+RESUME_TEXT, RESTART_TEXT = "继续播放", "从头播放"
+
+
+@dataclass(frozen=True)
+class Viewing:
+    """One viewing of a course, for the learning record.
+
+    Attributes:
+        video: the course.
+        started_at: when it started (aware).
+        seconds_watched: time spent playing (pauses not counted).
+        position: where it stopped, in seconds.
+        completed: played to the end, or at least 90 % of it.
+        outcome: ``"ended"``, ``"left"`` or ``"failed"``.
+    """
+
+    video: Video
+    started_at: datetime
+    seconds_watched: float
+    position: float
+    completed: bool
+    outcome: str
+
+
+class SeekBar(QSlider):
+    """A horizontal slider with a finger-sized handle; a touch on the bar jumps there."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(Qt.Orientation.Horizontal, parent)
+        self.setRange(0, 0)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+
+    def set_style(self, theme: Theme, handle: int) -> None:
+        """Colours from ``theme``; a handle ``handle`` pixels wide, a groove a third of it."""
+        groove = max(8, handle // 4)
+        self.setStyleSheet(
+            f"QSlider {{ min-height: {handle}px; }}"
+            f"QSlider::groove:horizontal {{ height: {groove}px; border-radius: {groove // 2}px;"
+            f" background: {theme.colors.band_edge}; }}"
+            f"QSlider::sub-page:horizontal {{ height: {groove}px; border-radius: {groove // 2}px;"
+            f" background: {theme.colors.accent}; }}"
+            f"QSlider::handle:horizontal {{ width: {handle}px; height: {handle}px;"
+            f" margin: -{(handle - groove) // 2}px 0; border-radius: {handle // 2}px;"
+            f" background: {theme.colors.accent_bright}; }}"
+        )
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton and self.maximum() > self.minimum():
+            span = max(1, self.width())
+            fraction = min(1.0, max(0.0, event.position().x() / span))
+            value = self.minimum() + round(fraction * (self.maximum() - self.minimum()))
+            self.setSliderPosition(value)
+        super().mousePressEvent(event)
+
+
+class PlayerView(QWidget):
+    """Video surface, controls and the resume question.
+
+    Args:
+        theme: colours and fonts.
+        positions: where courses were left.
+        make_player: makes the libvlc player (see :mod:`kiosk.qt.video.session`).
+        clock: returns the current aware datetime (for the record's start time).
+        parent: the parent widget.
+
+    Signals:
+        viewing_finished(object): a :class:`Viewing` ended (end, error or leaving).
+        failed(object, str, str): the course, the :class:`ErrorReason` value and its message.
+        playing_changed(bool): playback started (True) or paused/stopped (False).
+    """
+
+    viewing_finished = Signal(object)
+    failed = Signal(object, str, str)
+    playing_changed = Signal(bool)
+
+    def __init__(
+        self,
+        theme: Theme,
+        positions: ResumePositions,
+        clock: object,
+        make_player: PlayerFactory = default_player_factory,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._theme, self._positions, self._clock = theme, positions, clock
+        self._metrics = Metrics.for_size(theme, 1920, 1080)
+        self._video: Video | None = None
+        self._path: Path | None = None
+        self._started_at: datetime | None = None
+        self._dragging = False
+        self._asking = False
+        self.surface = VideoSurface(theme, self)
+        self.session = VideoSession(self.surface, make_player, self)
+        self.question = QLabel("", self)
+        self.question.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.question.setWordWrap(True)
+        self.resume_button = TouchButton(RESUME_TEXT, theme, self, role="primary")
+        self.restart_button = TouchButton(RESTART_TEXT, theme, self)
+        self.play_button = TouchButton(PAUSE_TEXT, theme, self, role="primary")
+        self.back_button = TouchButton("后退15秒", theme, self)
+        self.forward_button = TouchButton("前进15秒", theme, self)
+        self.quieter_button = TouchButton("音量－", theme, self)
+        self.louder_button = TouchButton("音量＋", theme, self)
+        self.seek_bar = SeekBar(self)
+        self.time_label = QLabel("00:00 / 00:00", self)
+        self.time_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.volume_label = QLabel("", self)
+        self.volume_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self._connect()
+        self._show_question(False)
+
+    # -- public API ------------------------------------------------------------------------
+
+    @property
+    def video(self) -> Video | None:
+        """The course loaded."""
+        return self._video
+
+    def is_asking(self) -> bool:
+        """True while the resume question is shown."""
+        return self._asking
+
+    def open_course(self, video: Video, path: Path) -> None:
+        """Load ``video`` from ``path``: ask about resuming if it was left part-way, else play."""
+        self.leave()
+        self._video, self._path = video, path
+        offer = resume_offer(self._positions.get(video), video.length_seconds)
+        self.seek_bar.setRange(0, round(video.length_seconds or 0))
+        self.seek_bar.setValue(0)
+        if offer is None:
+            self._start(0.0)
+            return
+        self.question.setText(f"上次看到 {clock_text(offer)}，要从那里继续吗？")
+        self.resume_button.set_text(RESUME_TEXT, f"从 {clock_text(offer)} 开始")
+        self._show_question(True)
+
+    def resume(self) -> None:
+        """Answer 继续播放."""
+        if self._video is not None and self._asking:
+            self._start(self._positions.get(self._video) or 0.0)
+
+    def restart(self) -> None:
+        """Answer 从头播放."""
+        if self._video is not None and self._asking:
+            self._start(0.0)
+
+    def leave(self) -> None:
+        """Stop the course being watched (the user left): record it, keep its position."""
+        if self._video is None:
+            return
+        if self.session.is_open():
+            position = self.session.position
+            self.session.stop()
+            self._report("left", position, end_reached=False)
+        self._video = None
+        self._show_question(False)
+        self.playing_changed.emit(False)
+
+    def release(self) -> None:
+        """Leave and free the player."""
+        self.leave()
+        self.session.release()
+
+    def set_style(self, theme: Theme, metrics: Metrics) -> None:
+        """Use ``theme`` at the sizes of ``metrics``."""
+        self._theme, self._metrics = theme, metrics
+        text = metrics.px("touch_text")
+        title = metrics.px("touch_title")
+        for button in self._buttons():
+            button.set_style(theme, text)
+        for button in (self.resume_button, self.restart_button):
+            button.set_style(theme, title, text)
+        self.surface.set_theme(theme)
+        style_label(self.question, theme.font(title, bold=True), theme.color("text"))
+        style_label(self.time_label, theme.font(text, bold=True), theme.color("text"))
+        style_label(self.volume_label, theme.font(text), theme.color("text_muted"))
+        self.seek_bar.set_style(theme, round(metrics.px("touch_button") * 0.6))
+        self._place()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._place()
+
+    # -- internals -------------------------------------------------------------------------
+
+    def _buttons(self) -> list[TouchButton]:
+        return [self.play_button, self.back_button, self.forward_button,
+                self.quieter_button, self.louder_button]  # fmt: skip
+
+    def _connect(self) -> None:
+        self.resume_button.clicked.connect(self.resume)
+        self.restart_button.clicked.connect(self.restart)
+        self.play_button.clicked.connect(self._play_pressed)
+        self.back_button.clicked.connect(lambda: self.session.skip(-SKIP_SECONDS))
+        self.forward_button.clicked.connect(lambda: self.session.skip(SKIP_SECONDS))
+        self.quieter_button.clicked.connect(lambda: self._change_volume(-VOLUME_STEP))
+        self.louder_button.clicked.connect(lambda: self._change_volume(VOLUME_STEP))
+        self.seek_bar.sliderPressed.connect(self._drag_started)
+        self.seek_bar.sliderReleased.connect(self._drag_finished)
+        self.session.progressed.connect(self._on_progress)
+        self.session.state_changed.connect(self._on_state)
+        self.session.ended.connect(self._on_ended)
+        self.session.failed.connect(self._on_failed)
+
+    def _play_pressed(self) -> None:
+        if self.session.is_open():
+            self.session.toggle()
+        elif self._video is not None:
+            self._start(0.0)  # played to the end: again from the start
+
+    def _start(self, seconds: float) -> None:
+        assert self._video is not None and self._path is not None
+        self._show_question(False)
+        self._started_at = self._clock()  # type: ignore[operator]
+        self.session.open(self._path, start_seconds=seconds)
+        self._show_volume()
+        log.info(
+            "playing course %s %s from %.0f s",
+            self._video.id,
+            self._video.title,
+            seconds,
+            extra={"event": "course_started", "item_id": self._video.id, "from_seconds": seconds},
+        )
+
+    def _show_question(self, asking: bool) -> None:
+        self._asking = asking
+        for widget in (self.question, self.resume_button, self.restart_button):
+            widget.setVisible(asking)
+        controls = [*self._buttons(), self.seek_bar, self.time_label, self.volume_label]
+        for widget in controls:
+            widget.setEnabled(not asking)
+        self.surface.setVisible(not asking)
+
+    def _change_volume(self, delta: int) -> None:
+        self.session.set_volume(max(0, min(100, self.session.volume() + delta)))
+        self._show_volume()
+
+    def _show_volume(self) -> None:
+        self.volume_label.setText(f"音量 {self.session.volume()}")
+
+    def _drag_started(self) -> None:
+        self._dragging = True
+
+    def _drag_finished(self) -> None:
+        self._dragging = False
+        self.session.seek_to(float(self.seek_bar.value()))
+
+    def _on_progress(self, position: float, length: float) -> None:
+        if length > 0 and self.seek_bar.maximum() != round(length):
+            self.seek_bar.setRange(0, round(length))
+        if not self._dragging:
+            self.seek_bar.setValue(round(position))
+        shown = length or (self._video.length_seconds if self._video else 0) or 0
+        self.time_label.setText(f"{clock_text(position)} / {clock_text(shown)}")
+
+    def _on_state(self, state: str) -> None:
+        playing = state == "playing"
+        self.play_button.set_text(PAUSE_TEXT if playing else PLAY_TEXT)
+        self.playing_changed.emit(playing)
+
+    def _on_ended(self) -> None:
+        length = self.session.length or (self._video.length_seconds if self._video else 0) or 0
+        self._report("ended", length, end_reached=True)
+        self.play_button.set_text(PLAY_TEXT)
+        self.playing_changed.emit(False)
+
+    def _on_failed(self, reason: str, message: str) -> None:
+        video = self._video
+        if video is None:
+            return
+        self._report("failed", self.session.position, end_reached=False)
+        self._video = None
+        self.playing_changed.emit(False)
+        self.failed.emit(video, reason, message)
+
+    def _report(self, outcome: str, position: float, *, end_reached: bool) -> None:
+        video = self._video
+        if video is None or self._started_at is None:
+            return
+        length = self.session.length or video.length_seconds
+        completed = outcome != "failed" and is_completed(position, length, end_reached)
+        if outcome != "failed":
+            self._positions.save(video, None if completed else position)
+        viewing = Viewing(video, self._started_at, round(self.session.played_seconds(), 1),
+                          round(position, 1), completed, outcome)  # fmt: skip
+        self._started_at = None
+        self.viewing_finished.emit(viewing)
+
+    def _place(self) -> None:
+        metrics = self._metrics
+        margin = metrics.px("margin")
+        button_h = metrics.px("touch_button")
+        area = self.rect().adjusted(margin, margin // 2, -margin, -margin // 2)
+        controls_h = button_h * 2 + margin // 2
+        video = QRect(area.left(), area.top(), area.width(), max(1, area.height() - controls_h))
+        self.surface.setGeometry(video)
+        self._place_question(video, button_h, margin)
+        seek_top = video.bottom() + margin // 4
+        time_w = metrics.px("touch_text") * 7
+        self.seek_bar.setGeometry(QRect(area.left(), seek_top, area.width() - time_w, button_h))
+        self.time_label.setGeometry(QRect(area.right() - time_w, seek_top, time_w, button_h))
+        row_top = seek_top + button_h + margin // 4
+        buttons = self._buttons()
+        volume_w = metrics.px("touch_text") * 5
+        gap = margin // 2
+        width = (area.width() - volume_w - gap * len(buttons)) // len(buttons)
+        x = area.left()
+        for button in buttons[:3]:
+            button.setGeometry(QRect(x, row_top, width, button_h))
+            x += width + gap
+        self.volume_label.setGeometry(QRect(x, row_top, volume_w, button_h))
+        x += volume_w + gap
+        for button in buttons[3:]:
+            button.setGeometry(QRect(x, row_top, width, button_h))
+            x += width + gap
+
+    def _place_question(self, video: QRect, button_h: int, margin: int) -> None:
+        width = min(video.width(), button_h * 8)
+        left = video.left() + (video.width() - width) // 2
+        top = video.top() + max(0, (video.height() - button_h * 4 - margin) // 2)
+        self.question.setGeometry(QRect(left, top, width, button_h * 2))
+        button_w = (width - margin) // 2
+        row = top + button_h * 2 + margin
+        self.resume_button.setGeometry(QRect(left, row, button_w, round(button_h * 1.6)))
+        self.restart_button.setGeometry(
+            QRect(left + button_w + margin, row, button_w, round(button_h * 1.6))
+        )

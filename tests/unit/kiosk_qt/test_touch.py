@@ -1,0 +1,333 @@
+"""Touch mode in one process: real snapshot, real window and controller, real libvlc (dummy
+outputs offscreen), simulated touches (``QTest.touchEvent``) and clicks.
+
+Waits are on signals and conditions, never fixed sleeps.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtTest import QTest
+from qt_helpers import SHANGHAI, Screen, SnapshotBuilder, events, image_bytes
+
+from content_cache.store import Snapshot
+from kiosk.core.courses import PlaybackFailures, ResumePositions
+from kiosk.qt.qt import QPoint, QWidget
+from kiosk.qt.theme import Metrics
+from kiosk.qt.touch.home import COURSES, HONOR, NOTICES, SIGNIN
+from kiosk.qt.touch.mode import TouchMode
+from kiosk.qt.touch.player_view import Viewing
+from kiosk.qt.touch.shell import TouchPage
+from kiosk.qt.touch.widgets import TouchButton
+from kiosk.qt.window import Page
+
+LANDSCAPE = (1280, 720)
+SECRET = "0123456789abcdef0123456789abcdef"
+
+
+@pytest.fixture(scope="module")
+def long_video(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 20 s video (small and fast to make): long enough to leave part-way and resume."""
+    target = tmp_path_factory.mktemp("long") / "long.mp4"
+    subprocess.run(
+        ["ffmpeg", "-nostdin", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
+         "testsrc=duration=20:size=320x180:rate=10", "-c:v", "libx264", "-preset", "ultrafast",
+         "-pix_fmt", "yuv420p", str(target)],
+        check=True, timeout=120,
+    )  # fmt: skip
+    return target
+
+
+def add_video(
+    builder: SnapshotBuilder, item_id: str, path: Path, category: str, **fields: Any
+) -> dict[str, Any]:
+    item = {
+        "kind": "video", "id": item_id, "title": f"课程{item_id}", "category": category,
+        "video": builder.asset(path.read_bytes(), "video/mp4"),
+        "cover": builder.asset(image_bytes(320, 180, (30, 120, 200))),
+        "length_seconds": 3, **fields,
+    }  # fmt: skip
+    builder.items.append(item)
+    return item
+
+
+def add_open_meeting(builder: SnapshotBuilder) -> None:
+    now = datetime.now(SHANGHAI)
+    builder.items.append({
+        "kind": "meeting", "id": "m1", "title": "学习贯彻全会精神专题会",
+        "meeting_type": "支部党员大会", "place": "党员活动室",
+        "start": (now + timedelta(minutes=10)).isoformat(),
+        "end": (now + timedelta(hours=1)).isoformat(),
+        "signin": {
+            "url": "http://10.1.2.3:8080/m/m1", "secret": SECRET, "period_seconds": 30,
+            "opens_at": (now - timedelta(minutes=20)).isoformat(),
+            "closes_at": (now + timedelta(minutes=40)).isoformat(),
+        },
+    })  # fmt: skip
+
+
+class Touch:
+    """A screen in touch mode and what it recorded."""
+
+    def __init__(self, screen: Screen, mode: TouchMode, viewings: list[Viewing]) -> None:
+        self.screen, self.mode, self.viewings = screen, mode, viewings
+
+
+@pytest.fixture
+def make_touch(
+    make_screen: Callable[..., Screen], tmp_path: Path, qtbot: Any
+) -> Iterator[Callable[..., Touch]]:
+    made: list[TouchMode] = []
+
+    def make(snapshot: Snapshot, idle_seconds: float = 60, size=LANDSCAPE) -> Touch:
+        screen = make_screen(snapshot, size=size)
+        viewings: list[Viewing] = []
+        mode = TouchMode(
+            screen.window,
+            screen.controller,
+            lambda: datetime.now(SHANGHAI),
+            ResumePositions(tmp_path / "resume.json"),
+            screen.controller.playback_failures,
+            idle_seconds=idle_seconds,
+            mode="touch",
+            record_viewing=viewings.append,
+        )
+        made.append(mode)
+        return Touch(screen, mode, viewings)
+
+    yield make
+    for mode in made:
+        mode.stop()
+
+
+def tap(widget: QWidget, point: QPoint | None = None) -> None:
+    """A one-finger tap on ``widget`` (a real QTouchEvent sequence)."""
+    device = QTest.createTouchDevice()
+    point = point or widget.rect().center()
+    window = widget.window()
+    at = widget.mapTo(window, point)
+    sequence = QTest.touchEvent(window, device)
+    sequence.press(0, at, window)
+    sequence.commit()
+    sequence.release(0, at, window)
+    sequence.commit()
+
+
+def click(qtbot: Any, widget: QWidget) -> None:
+    from kiosk.qt.qt import Qt
+
+    qtbot.mouseClick(widget, Qt.MouseButton.LeftButton, pos=widget.rect().center())
+
+
+def courses(builder: SnapshotBuilder, test_videos: Any, extra: Path | None = None) -> Snapshot:
+    builder.settings["mode"] = "touch"
+    builder.poster("p1")
+    add_video(builder, "v1", test_videos.path("good"), "党史故事")
+    add_video(builder, "v2", test_videos.path("good"), "时政热点", cover=None)
+    add_video(builder, "v3", test_videos.path("short"), "党史故事", title="一段很长的课程标题" * 3)
+    if extra is not None:
+        add_video(builder, "long", extra, "国史讲堂", length_seconds=20)
+    builder.notice("n1", "本周五下午三点召开支部党员大会。")
+    builder.honor_roll("h1", count=3)
+    return builder.commit()
+
+
+def open_library(touch: Touch, qtbot: Any) -> None:
+    with qtbot.waitSignal(touch.mode.home_shown):
+        tap(touch.screen.window)
+    assert touch.mode.page() is TouchPage.HOME
+    with qtbot.waitSignal(touch.mode.page_shown):
+        tap(touch.mode.home.tiles[COURSES])
+    assert touch.mode.page() is TouchPage.LIBRARY
+
+
+def test_touch_home_category_course_play_back(
+    make_touch: Callable[..., Touch], builder: SnapshotBuilder, test_videos: Any, qtbot: Any,
+    kiosk_log: Any,
+) -> None:
+    touch = make_touch(courses(builder, test_videos))
+    mode = touch.mode
+    qtbot.waitUntil(lambda: touch.screen.controller.current_item is not None)
+    open_library(touch, qtbot)
+    assert set(touch.screen.controller.timers_active()) <= {"fade"}  # the rotation waits
+    library = mode.library
+    assert library.categories() == ["时政热点", "党史故事"]  # the known order
+    with qtbot.waitSignal(library.category_shown, check_params_cb=lambda c: c == "党史故事"):
+        click(qtbot, library.category_buttons["党史故事"])
+    assert list(library.course_tiles) == ["v1", "v3"]
+    qtbot.waitUntil(lambda: library.course_tiles["v1"].has_pixmap())  # cover decoded
+    with qtbot.waitSignal(mode.course_opened, check_params_cb=lambda i: i == "v1"):
+        click(qtbot, library.course_tiles["v1"])
+    assert mode.page() is TouchPage.PLAYER
+    session = mode.player_view.session
+    qtbot.waitUntil(lambda: session.state == "playing", timeout=10_000)
+    assert not mode.idle.is_counting()  # nobody is idle while watching
+    qtbot.waitUntil(lambda: session.position > 0, timeout=10_000)
+    click(qtbot, mode.shell.back_button)  # 返回: to the library
+    assert mode.page() is TouchPage.LIBRARY
+    assert mode.idle.is_counting()
+    [viewing] = touch.viewings
+    assert viewing.video.id == "v1" and viewing.outcome == "left"
+    assert viewing.seconds_watched > 0 and not viewing.completed
+    assert [r.item_id for r in events(kiosk_log, "course_opened")] == ["v1"]
+    click(qtbot, mode.shell.home_button)  # 主页
+    assert mode.page() is TouchPage.HOME
+    with qtbot.waitSignal(mode.returned_to_attract):
+        tap(mode.shell.back_button)  # 返回 at home: the attract loop
+    qtbot.waitUntil(lambda: touch.screen.controller.current_item is not None)
+
+
+def test_course_played_to_its_end_is_recorded_completed(
+    make_touch: Callable[..., Touch], builder: SnapshotBuilder, test_videos: Any, qtbot: Any
+) -> None:
+    touch = make_touch(courses(builder, test_videos))
+    open_library(touch, qtbot)
+    click(qtbot, touch.mode.library.category_buttons["党史故事"])
+    with qtbot.waitSignal(touch.mode.player_view.viewing_finished, timeout=15_000):
+        click(qtbot, touch.mode.library.course_tiles["v3"])
+    [viewing] = touch.viewings
+    assert viewing.outcome == "ended" and viewing.completed
+    assert touch.mode.idle.is_counting()  # the idle time runs again after the end
+
+
+def test_idle_timeout_returns_to_the_attract_loop(
+    make_touch: Callable[..., Touch], builder: SnapshotBuilder, test_videos: Any, qtbot: Any,
+    kiosk_log: Any,
+) -> None:
+    touch = make_touch(courses(builder, test_videos), idle_seconds=0.5)
+    with qtbot.waitSignal(touch.mode.home_shown):
+        tap(touch.screen.window)
+    with qtbot.waitSignal(touch.mode.returned_to_attract, timeout=5_000) as blocker:
+        pass
+    assert blocker.args == ["idle"]
+    assert not touch.mode.is_open()
+    [record] = events(kiosk_log, "touch_idle_return")
+    assert record.idle_seconds == 0.5
+    qtbot.waitUntil(lambda: touch.screen.controller.current_item is not None)
+
+
+def test_resume_is_offered_when_a_course_is_reopened(
+    make_touch: Callable[..., Touch], builder: SnapshotBuilder, test_videos: Any, qtbot: Any,
+    long_video: Path,
+) -> None:
+    touch = make_touch(courses(builder, test_videos, extra=long_video))
+    mode = touch.mode
+    open_library(touch, qtbot)
+    click(qtbot, mode.library.category_buttons["国史讲堂"])
+    click(qtbot, mode.library.course_tiles["long"])
+    session = mode.player_view.session
+    qtbot.waitUntil(lambda: session.state == "playing", timeout=10_000)
+    session.seek_to(10.0)  # as the seek bar does when a finger lets go of it
+    qtbot.waitUntil(lambda: session.position >= 10, timeout=10_000)
+    click(qtbot, mode.shell.back_button)
+    assert "上次看到 00:1" in mode.library.course_tiles["long"]._subtitle  # noqa: SLF001
+    click(qtbot, mode.library.course_tiles["long"])
+    view = mode.player_view
+    assert view.is_asking() and not view.surface.isVisible()
+    assert "上次看到 00:1" in view.question.text()
+    tap(view.resume_button)  # 继续播放
+    assert not view.is_asking()
+    qtbot.waitUntil(lambda: session.state == "playing", timeout=10_000)
+    qtbot.waitUntil(lambda: session.position >= 10, timeout=10_000)
+    click(qtbot, mode.shell.back_button)
+    click(qtbot, mode.library.course_tiles["long"])
+    click(qtbot, view.restart_button)  # 从头播放
+    qtbot.waitUntil(lambda: session.state == "playing", timeout=10_000)
+    assert session.position < 10
+
+
+def test_corrupt_video_returns_to_the_library_with_a_message(
+    make_touch: Callable[..., Touch], builder: SnapshotBuilder, test_videos: Any, qtbot: Any,
+    kiosk_log: Any,
+) -> None:
+    builder.poster("p1")
+    bad = add_video(builder, "bad", test_videos.path("garbage"), "党史故事")
+    touch = make_touch(builder.commit())
+    mode = touch.mode
+    open_library(touch, qtbot)
+    for attempt in (1, 2):
+        with qtbot.waitSignal(mode.playback_failed, timeout=15_000) as blocker:
+            click(qtbot, mode.library.course_tiles["bad"])
+        assert mode.page() is TouchPage.LIBRARY
+        assert blocker.args[1].endswith("已返回课程列表")
+        assert mode.message() == blocker.args[1] and "无法播放" in mode.message()
+        assert len(events(kiosk_log, "playback_error")) == attempt
+    failures: PlaybackFailures = touch.screen.controller.playback_failures
+    assert failures.skipped(bad["video"]["sha256"])  # left out of the attract loop
+    assert [v.outcome for v in touch.viewings] == ["failed", "failed"]
+
+
+def test_home_tiles_are_large_and_signin_shows_only_when_open(
+    make_touch: Callable[..., Touch], builder: SnapshotBuilder, test_videos: Any, qtbot: Any
+) -> None:
+    courses(builder, test_videos)
+    touch = make_touch(builder.commit(), size=(1920, 1080))
+    touch.mode.open_home()
+    home = touch.mode.home
+    assert home.visible_tiles() == [COURSES, HONOR, NOTICES]
+    metrics = Metrics.for_size(touch.screen.window.theme, 1920, 1080)
+    assert metrics.px("touch_text") >= 36  # readable at two metres on a 1080p panel
+    for button in touch.mode.shell.findChildren(TouchButton):
+        if button.isVisible():
+            # 15 mm on a 65" 1080p panel is 20 px; every target is far larger
+            assert button.width() >= 120 and button.height() >= 120, button.text
+    for tile, page in ((HONOR, TouchPage.HONOR), (NOTICES, TouchPage.NOTICES)):
+        tap(home.tiles[tile])
+        assert touch.mode.page() is page
+        tap(touch.mode.shell.home_button)
+    assert "本周五下午三点召开支部党员大会。" in touch.mode.notices_page.texts()
+    add_open_meeting(builder)
+    touch.screen.controller.on_sync_result(_updated(builder.commit(revision=2)))
+    tap(touch.mode.shell.home_button)
+    assert home.visible_tiles() == [COURSES, HONOR, NOTICES, SIGNIN]
+    tap(home.tiles[SIGNIN])
+    assert touch.mode.page() is TouchPage.SIGNIN
+    assert touch.mode.signin_page.card.meeting.id == "m1"
+
+
+def _updated(snapshot: Snapshot) -> Any:
+    from content_cache.sync import SyncResult
+
+    return SyncResult("updated", snapshot, "test")
+
+
+def test_wall_rotation_plays_a_video_then_moves_on(
+    make_screen: Callable[..., Screen], builder: SnapshotBuilder, test_videos: Any,
+    qtbot: Any, kiosk_log: Any,
+) -> None:
+    builder.settings["poster_seconds"] = 2
+    builder.poster("p1")
+    add_video(builder, "v1", test_videos.path("short"), "党史故事")
+    screen = make_screen(builder.commit())
+    qtbot.waitUntil(lambda: screen.window.page() is Page.VIDEO, timeout=10_000)
+    player = screen.controller.video_player
+    assert player.session.player is not None and player.session.player.muted
+    qtbot.waitUntil(
+        lambda: [r.item_id for r in events(kiosk_log, "item_shown")][-2:] == ["v1", "p1"],
+        timeout=15_000,
+    )
+    assert screen.window.page() is Page.POSTERS and not player.is_playing()
+
+
+def test_wall_video_that_fails_is_skipped(
+    make_screen: Callable[..., Screen], builder: SnapshotBuilder, test_videos: Any,
+    qtbot: Any, kiosk_log: Any,
+) -> None:
+    builder.settings["poster_seconds"] = 2
+    builder.poster("p1")
+    bad = add_video(builder, "bad", test_videos.path("garbage"), "党史故事")
+    screen = make_screen(builder.commit())
+    qtbot.waitUntil(
+        lambda: len([r for r in events(kiosk_log, "item_skipped") if r.item_id == "bad"]) == 2,
+        timeout=20_000,
+    )
+    assert screen.controller.playback_failures.skipped(bad["video"]["sha256"])
+    shown = [r.item_id for r in events(kiosk_log, "item_shown")]
+    assert shown[-1] == "p1"  # the next item shows; the video is not tried again
+    qtbot.waitUntil(lambda: screen.window.page() is Page.POSTERS)
