@@ -20,6 +20,7 @@ from content_server.timefmt import CHINA_TZ
 WEEKDAYS = "一二三四五六日"
 
 _PHONE_CSS = """
+html{background:#fff8f0}
 body{margin:0;padding:16px;font:20px/1.5 sans-serif;color:#222;background:#fff8f0}
 .card{background:#fff;border-radius:12px;padding:16px;margin:0 0 16px;border:1px solid #e5c9b5}
 .tag{display:inline-block;background:#c8161d;color:#fff;padding:2px 10px;border-radius:6px}
