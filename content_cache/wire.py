@@ -124,13 +124,22 @@ class Poster(ItemBase):
 
 
 class Video(ItemBase):
-    """A course video. ``length_seconds`` is the media's own length."""
+    """A course video. ``length_seconds`` is the media's own length.
+
+    The server fills ``length_seconds``, the codecs and the picture size from its probe of the
+    upload (``content_server/video_probe.py``). In wall mode a video plays muted to its end,
+    or for ``display_seconds`` when the publisher set it.
+    """
 
     kind: Literal["video"] = "video"
     video: AssetRef
     cover: AssetRef | None = None
     category: Annotated[str, Field(max_length=100)] = ""
     length_seconds: Annotated[float, Field(ge=0)] | None = None
+    video_codec: Annotated[str, Field(max_length=32)] = ""
+    audio_codec: Annotated[str, Field(max_length=32)] = ""
+    width: Annotated[int, Field(ge=0, le=16384)] | None = None
+    height: Annotated[int, Field(ge=0, le=16384)] | None = None
 
     def assets(self) -> list[AssetRef]:
         return [self.video] + ([self.cover] if self.cover else [])

@@ -19,15 +19,18 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from PIL import Image
+
+if TYPE_CHECKING:
+    from content_server.video_probe import VideoFacts
 
 log = logging.getLogger("content_server")
 
 SHA256_RE = re.compile(r"[0-9a-f]{64}")
 STALE_UPLOAD_SECONDS = 24 * 3600
-PURPOSES = ("image", "any")
+PURPOSES = ("image", "video", "any")
 
 # Pillow format -> media type; the formats screens can show. MPO is what many phone
 # cameras write: a JPEG with extra frames.
@@ -61,6 +64,7 @@ class StoredAsset:
     sha256: str
     size: int
     media_type: str
+    video: VideoFacts | None = None  # purpose ``video``: what the probe found
 
 
 class StagedFile:
@@ -160,17 +164,24 @@ class AssetStore:
 
         Args:
             staged: the upload, fully written.
-            purpose: ``image`` (must be a JPEG/PNG/WebP/GIF that decodes completely) or
-                ``any`` (videos and other files; the media type is guessed).
+            purpose: ``image`` (must be a JPEG/PNG/WebP/GIF that decodes completely),
+                ``video`` (must be a video the screens can play, see ``video_probe``) or
+                ``any`` (other files; the media type is guessed).
             filename: the name the client gave, used only to guess a media type.
 
         Raises:
-            AssetRejected: the file is empty, not an image, or too large an image.
+            AssetRejected: the file is empty, not an image, too large an image, or not a
+                video the screens can play.
+            ProbeUnavailable: purpose ``video`` and ffprobe is not installed.
             OSError: the disk failed (``errno.ENOSPC`` when full).
         """
         staged.finish()
+        video = None
         if purpose == "image":
             media_type = self._check_image(staged.path)  # an empty file is "not an image"
+        elif purpose == "video":
+            video = self.probe_video(staged.path)  # an empty file is "not a video"
+            media_type = video.media_type
         elif staged.size == 0:
             raise AssetRejected("empty_file", "上传的文件是空的")
         else:
@@ -181,7 +192,7 @@ class AssetStore:
         else:
             os.replace(staged.path, target)
             log.info("stored asset %s (%s, %d bytes)", staged.sha256[:12], media_type, staged.size)
-        return StoredAsset(staged.sha256, staged.size, media_type)
+        return StoredAsset(staged.sha256, staged.size, media_type, video)
 
     def path_for(self, sha256: str) -> Path:
         """Where the file with this hash lives.
@@ -196,6 +207,13 @@ class AssetStore:
     def _check_image(self, path: Path) -> str:
         with self._decode_slots:
             return check_image(path, self.max_pixels)
+
+    def probe_video(self, path: Path) -> VideoFacts:
+        """Probe a video (staged or stored) in one of the decode slots; see ``video_probe``."""
+        from content_server.video_probe import probe_video  # it imports AssetRejected from here
+
+        with self._decode_slots:
+            return probe_video(path)
 
 
 def check_image(path: Path, max_pixels: int) -> str:

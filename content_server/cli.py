@@ -114,7 +114,7 @@ def _setup_server_logging() -> None:
 def add_publish_parser(
     subparsers: argparse._SubParsersAction[argparse.ArgumentParser],
 ) -> argparse.ArgumentParser:
-    """Register ``publish`` with its actions: ``poster``, ``notice``, ``honor-roll``,
+    """Register ``publish`` with its actions: ``poster``, ``video``, ``notice``, ``honor-roll``,
     ``roster``, ``meeting``, ``attendance``, ``withdraw``, ``screen``, ``emergency-stop`` and
     ``emergency-resume``."""
     common = _connection_options(argparse.SUPPRESS)
@@ -148,6 +148,29 @@ def add_publish_parser(
     )
     _window_options(poster)
     poster.set_defaults(run=_publish_item, build=_poster_payload)
+
+    video = actions.add_parser(
+        "video",
+        help="Upload a video course (党课视频) and publish it.",
+        description="The server probes the video and refuses what the screens cannot play "
+        "(H.264/H.265/VP8/VP9/AV1/MPEG-4 video, AAC/MP3/Opus/Vorbis sound; MP4, MKV, WebM, TS, "
+        "AVI or FLV). In wall mode it plays muted to its end, or for --seconds.",
+        parents=[common],
+    )
+    video.add_argument("file", type=Path, metavar="FILE", help="The video, e.g. an H.264 MP4.")
+    video.add_argument("--title", required=True, help="Title (标题).")
+    video.add_argument(
+        "--category", required=True, help="Category (分类), e.g. 党史故事 or 时政热点."
+    )
+    video.add_argument("--cover", type=Path, metavar="IMAGE", help="Cover image (封面).")
+    video.add_argument(
+        "--seconds",
+        type=float,
+        metavar="N",
+        help="Wall mode: play only the first N seconds (default: to the end).",
+    )
+    _window_options(video)
+    video.set_defaults(run=_publish_item, build=_video_payload)
 
     notice = actions.add_parser("notice", help="Publish a text notice.", parents=[common])
     notice.add_argument("--text", required=True, help="Text of the notice (正文).")
@@ -240,6 +263,7 @@ def add_publish_parser(
     for each in (
         parser,
         poster,
+        video,
         notice,
         honor,
         roster,
@@ -404,6 +428,42 @@ def _poster_payload(client: PublishClient, args: argparse.Namespace) -> dict[str
         payload["show_on"] = days
     if args.festive:
         payload["festive"] = True
+    return payload
+
+
+def _video_payload(client: PublishClient, args: argparse.Namespace) -> dict[str, Any]:
+    """Check the options and the cover locally, then upload the video (probed by the
+    server) and the cover."""
+    if not args.category.strip():
+        raise UsageError("--category 不能为空（例如 党史故事）")
+    if args.seconds is not None and not 1 <= args.seconds <= 86400:
+        raise UsageError("--seconds 应在 1 到 86400 之间")
+    if args.cover is not None:
+        if not args.cover.is_file():
+            raise PublishError(f"找不到封面文件：{args.cover}", "file_not_found")
+        problem = _photo_problem(args.cover)
+        if problem:
+            raise PublishError(f"封面 {args.cover}：{problem}", "not_an_image")
+    video = client.upload_asset(args.file, purpose="video")
+    facts = video.get("video") or {}
+    codecs = "/".join(c for c in (facts.get("video_codec"), facts.get("audio_codec")) if c)
+    print(
+        f"已上传视频 {video['sha256'][:12]}（{video['size']} 字节，"
+        f"{facts.get('length_seconds', 0):.1f} 秒，{codecs}，"
+        f"{facts.get('width', 0)}x{facts.get('height', 0)}）"
+    )
+    payload: dict[str, Any] = {
+        "kind": "video",
+        "title": args.title,
+        "category": args.category.strip(),
+        "video": {"sha256": video["sha256"]},
+    }
+    if args.cover is not None:
+        cover = client.upload_asset(args.cover, purpose="image")
+        print(f"已上传封面 {cover['sha256'][:12]}（{cover['size']} 字节）")
+        payload["cover"] = {"sha256": cover["sha256"]}
+    if args.seconds is not None:
+        payload["display_seconds"] = args.seconds
     return payload
 
 

@@ -15,6 +15,8 @@ Tables:
               later); the fields set explicitly, as JSON, and the change that set them.
     members, meetings, attendance
               meeting sign-in (``content_server/signin/schema.py``).
+    video_facts, learning_records
+              video probes and learning records (``content_server/courses_schema.py``).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from content_server.courses_schema import COURSES_SCHEMA
 from content_server.signin.schema import SIGNIN_SCHEMA
 from content_server.timefmt import from_db, to_db
 
@@ -130,7 +133,7 @@ class Database:
         with self.connect() as conn:
             conn.execute("PRAGMA journal_mode = WAL")
             with write_transaction(conn):
-                for statement in (*_SCHEMA, *SIGNIN_SCHEMA):
+                for statement in (*_SCHEMA, *SIGNIN_SCHEMA, *COURSES_SCHEMA):
                     conn.execute(statement)
                 conn.execute(
                     "INSERT INTO meta (key, value) VALUES ('schema_version', ?), ('created_at', ?) "

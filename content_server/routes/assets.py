@@ -26,6 +26,8 @@ from content_server.context import ServerContext
 from content_server.errors import ApiError
 from content_server.manifests import etag_matches
 from content_server.uploads import MultipartReceiver, UploadFormError, boundary_of
+from content_server.video_probe import ProbeUnavailable
+from content_server.videos import probe_unavailable, save_facts
 
 log = logging.getLogger("content_server")
 
@@ -39,7 +41,8 @@ def build_router(ctx: ServerContext, require_admin: Callable[..., None]) -> APIR
 
     @router.post("/api/assets", status_code=201, dependencies=[Depends(require_admin)])
     async def upload_asset(request: Request, purpose: str = "image") -> dict[str, Any]:
-        """Upload one file (multipart field ``file``); ``purpose`` is ``image`` or ``any``."""
+        """Upload one file (multipart field ``file``); ``purpose`` is ``image``, ``video``
+        (probed: the answer has ``video`` with length and codecs) or ``any``."""
         stored = await receive_upload(ctx, request, purpose)
         return await run_in_threadpool(record_asset, ctx, stored)
 
@@ -60,7 +63,8 @@ async def receive_upload(ctx: ServerContext, request: Request, purpose: str) -> 
 
     Raises:
         ApiError: 400 for a malformed or interrupted upload, 413 when too large, 422 when
-            the file is empty or not an image, 507 when the disk is full.
+            the file is empty, not an image or not a playable video, 503 when videos cannot
+            be probed, 507 when the disk is full.
     """
     _check_purpose(purpose)
     _check_declared_length(request, ctx.settings.max_upload_bytes)
@@ -82,9 +86,18 @@ async def receive_upload(ctx: ServerContext, request: Request, purpose: str) -> 
 def record_asset(ctx: ServerContext, stored: StoredAsset) -> dict[str, Any]:
     """Add the stored file to the asset table; returns the API's answer."""
     asset = db.AssetRow(stored.sha256, stored.size, stored.media_type)
-    with ctx.db.connect() as conn:
+    with ctx.db.connect() as conn, db.write_transaction(conn):
         row = db.add_asset(conn, asset, ctx.clock())
-    return {"sha256": row.sha256, "size": row.size, "media_type": row.media_type}
+        if stored.video is not None:
+            save_facts(conn, stored.sha256, stored.video, ctx.clock())
+    answer: dict[str, Any] = {
+        "sha256": row.sha256,
+        "size": row.size,
+        "media_type": row.media_type,
+    }
+    if stored.video is not None:
+        answer["video"] = stored.video.as_dict()
+    return answer
 
 
 def _stored_media_type(ctx: ServerContext, sha256: str) -> str:
@@ -103,7 +116,11 @@ def _stored_media_type(ctx: ServerContext, sha256: str) -> str:
 
 def _check_purpose(purpose: str) -> str:
     if purpose not in PURPOSES:
-        raise ApiError(422, "bad_purpose", "参数 purpose 只能是 image（图片）或 any（其他文件）")
+        raise ApiError(
+            422,
+            "bad_purpose",
+            "参数 purpose 只能是 image（图片）、video（视频）或 any（其他文件）",
+        )
     return purpose
 
 
@@ -123,6 +140,9 @@ def _as_api_errors() -> Iterator[None]:
         raise ApiError(422, exc.code, exc.detail) from None
     except UploadFormError as exc:
         raise ApiError(400, exc.code, exc.detail) from None
+    except ProbeUnavailable as exc:
+        log.error("cannot probe videos: %s", exc)
+        raise probe_unavailable(exc) from None
     except OSError as exc:
         if is_disk_full(exc):
             log.error("upload failed: disk full")

@@ -16,6 +16,7 @@ from content_server.context import ServerContext
 from content_server.errors import ApiError
 from content_server.items import ItemDraft, build_item, is_valid_id, new_item_id, target_label
 from content_server.timefmt import from_db
+from content_server.videos import complete_video_payload
 
 log = logging.getLogger("content_server")
 
@@ -64,6 +65,8 @@ def publish(
     now = ctx.clock()
     item_id = item_id or new_item_id(str(payload.get("kind")))
     with ctx.db.connect() as conn:
+        if payload.get("kind") == "video":
+            payload = complete_video_payload(conn, payload)
         draft = build_item(payload, item_id, lambda sha256: _asset_ref(conn, sha256), now)
         with db.write_transaction(conn):
             seq = db.add_change(conn, "publish", draft.target, item_id, now)

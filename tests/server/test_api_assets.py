@@ -163,7 +163,7 @@ def test_purpose_may_come_as_a_form_field(client: TestClient) -> None:
 
 
 def test_bad_purpose_is_refused(client: TestClient) -> None:
-    response = upload(client, image_bytes(), purpose="video")
+    response = upload(client, image_bytes(), purpose="audio")
     assert response.status_code == 422
     assert response.json()["code"] == "bad_purpose"
 
