@@ -26,12 +26,16 @@ from kiosk.core.display import missing_display_message
 from kiosk.core.logs import setup_logging
 from kiosk.demo_content import (
     DEMO_BRANCH,
+    DEMO_COURSES,
     DEMO_HONOR_ROLL,
     DEMO_NOTICE,
     DEMO_POSTERS,
+    DemoCourse,
     DemoPoster,
     demo_meeting_times,
     find_cjk_font,
+    render_course_video,
+    render_cover,
     render_portrait,
     render_poster,
     roster_csv,
@@ -61,6 +65,14 @@ def add_demo_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--orientation", choices=["auto", "portrait", "landscape"], help="Override orientation."
     )
+    parser.add_argument(
+        "--mode", choices=["wall", "touch"],
+        help="touch: the 党建一体机 (attract loop, home tiles, courses); adds course videos.",
+    )  # fmt: skip
+    parser.add_argument(
+        "--open", choices=["home", "library", "player"], dest="touch_page",
+        help="Touch mode: open this page once content has arrived (for screenshots).",
+    )  # fmt: skip
     parser.set_defaults(func=demo_command)
 
 
@@ -77,7 +89,8 @@ def demo_command(args: argparse.Namespace) -> int:
         server = start_server(workdir / "server", token)
         try:
             url = wait_until_ready(server)
-            publish_demo_content(url, token, workdir / "upload")
+            touch = getattr(args, "mode", None) == "touch"
+            publish_demo_content(url, token, workdir / "upload", courses=touch)
             config = ScreenConfig(
                 server=url,
                 screen=DEMO_SCREEN,
@@ -85,12 +98,13 @@ def demo_command(args: argparse.Namespace) -> int:
                 windowed=args.windowed,
                 log_json=args.log_json,
                 orientation=args.orientation,
+                mode=getattr(args, "mode", None),
                 poll_seconds=10,
                 max_backoff_seconds=10,
             )
             from kiosk.qt.app import run_screen
 
-            return run_screen(config)
+            return run_screen(config, touch_page=getattr(args, "touch_page", None))
         except DemoError as exc:
             print(f"kiosk demo: {exc}", file=sys.stderr)
             return 1
@@ -148,8 +162,11 @@ def stop_server(server: subprocess.Popen[str]) -> None:
         server.wait()
 
 
-def publish_demo_content(url: str, token: str, upload_dir: Path) -> list[str]:
-    """Publish the demo posters, notice, honor roll and meeting; returns the item ids."""
+def publish_demo_content(
+    url: str, token: str, upload_dir: Path, *, courses: bool = False
+) -> list[str]:
+    """Publish the demo posters, notice, honor roll and meeting (and, with ``courses``, the
+    course videos of touch mode); returns the item ids."""
     from content_server.client import PublishClient, PublishError
 
     upload_dir.mkdir(parents=True, exist_ok=True)
@@ -167,10 +184,29 @@ def publish_demo_content(url: str, token: str, upload_dir: Path) -> list[str]:
         )
         ids.append(_publish_honor_roll(client, upload_dir, font))
         ids.append(_publish_meeting(client, upload_dir))
+        if courses:
+            ids.extend(_publish_course(client, upload_dir, c, font) for c in DEMO_COURSES)
     except PublishError as exc:
         raise DemoError(f"could not publish the demo content: {exc}") from None
     log.info("published %d demo items", len(ids))
     return ids
+
+
+def _publish_course(
+    client: PublishClient, upload_dir: Path, course: DemoCourse, font: str | None
+) -> str:
+    target = upload_dir / f"course-{DEMO_COURSES.index(course)}.mp4"
+    try:
+        render_course_video(course, target)
+    except OSError as exc:
+        raise DemoError(f"could not make the demo course videos: {exc}") from None
+    video = client.upload_asset(target, purpose="video")
+    cover = _upload(client, target.with_suffix(".jpg"), render_cover(course, font))
+    payload = {
+        "kind": "video", "title": course.title, "category": course.category, "to": "all",
+        "video": {"sha256": video["sha256"]}, "cover": {"sha256": cover["sha256"]},
+    }  # fmt: skip
+    return str(client.publish(payload)["id"])
 
 
 def _upload(client: PublishClient, path: Path, data: bytes) -> dict[str, Any]:

@@ -164,3 +164,65 @@ def demo_meeting_times(now: datetime) -> dict[str, str]:
         "opens_at": (now - timedelta(minutes=1)).isoformat(),
         "closes_at": (now + timedelta(minutes=5)).isoformat(),
     }
+
+
+@dataclass(frozen=True)
+class DemoCourse:
+    """One generated course video (touch mode's 党课视频)."""
+
+    title: str
+    category: str
+    pattern: str  # an ffmpeg test source: testsrc, testsrc2, smptebars...
+    seconds: int
+
+
+DEMO_COURSES = (
+    DemoCourse("学习贯彻党的二十届三中全会精神", "时政热点", "testsrc2", 8),
+    DemoCourse("红船精神：开天辟地、敢为人先", "党史故事", "smptebars", 6),
+    DemoCourse("遵义会议：伟大的历史转折", "党史故事", "testsrc", 6),
+)
+
+
+def render_course_video(course: DemoCourse, target: Path) -> None:
+    """A short H.264/AAC MP4 of an ffmpeg test pattern with a tone (about a second to make).
+
+    Raises:
+        OSError: ffmpeg is missing or failed (the message says which).
+    """
+    if shutil.which("ffmpeg") is None:
+        raise OSError("ffmpeg not found (scripts/setup.sh installs it)")
+    source = f"{course.pattern}=duration={course.seconds}:size=640x360:rate=25"
+    tone = f"sine=frequency=440:duration={course.seconds}"
+    done = subprocess.run(
+        ["ffmpeg", "-nostdin", "-loglevel", "error", "-y", "-f", "lavfi", "-i", source,
+         "-f", "lavfi", "-i", tone, "-c:v", "libx264", "-preset", "ultrafast",
+         "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", "-movflags", "+faststart",
+         str(target)],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    if done.returncode != 0:
+        raise OSError(f"ffmpeg failed: {done.stderr.strip()[:200]}")
+
+
+def render_cover(course: DemoCourse, font_path: str | None) -> bytes:
+    """A 16:9 JPEG cover: the category on a gold tag and the title in cream on red."""
+    width, height = 960, 540
+    image = Image.new("RGB", (width, height), DARK_RED)
+    draw = ImageDraw.Draw(image)
+    for y in range(height):
+        t = y / height
+        colour = tuple(int(a + (b - a) * t) for a, b in zip(RED, DARK_RED, strict=True))
+        draw.line([(0, y), (width, y)], fill=colour)
+    tag = _font(font_path, 44)
+    draw.rounded_rectangle([40, 40, 80 + int(draw.textlength(course.category, tag)), 110],
+                           radius=12, fill=GOLD)  # fmt: skip
+    draw.text((60, 75), course.category, font=tag, fill=DARK_RED, anchor="lm")
+    title = _font(font_path, 64)
+    words = course.title.split("：", 1)
+    for index, line in enumerate(words):
+        draw.text((width / 2, height * 0.52 + index * 90), line, font=title, fill=CREAM,
+                  anchor="mm")  # fmt: skip
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=88)
+    return out.getvalue()
+

@@ -67,11 +67,12 @@ _QT_LEVELS = {
 }
 
 
-def run_screen(config: ScreenConfig) -> int:
+def run_screen(config: ScreenConfig, *, touch_page: str | None = None) -> int:
     """Run the screen until it is asked to stop; returns the process exit code.
 
     Exit codes: 0 after SIGTERM or when the window is closed, 130 after SIGINT, 1 when the
-    installation is broken (the default theme cannot be loaded).
+    installation is broken (the default theme cannot be loaded). ``touch_page`` (``kiosk demo
+    --open``) opens that touch page once content is there.
     """
     faulthandler.enable()
     tune_malloc()
@@ -88,14 +89,16 @@ def run_screen(config: ScreenConfig) -> int:
     stopper = SignalStopper(app)
     stopper.stop_requested.connect(app.quit)
     try:
-        return _run(app, config, stopper)
+        return _run(app, config, stopper, touch_page)
     finally:
         stopper.close()
         sys.excepthook = previous_hook
         qInstallMessageHandler(previous_qt_handler)
 
 
-def _run(app: QApplication, config: ScreenConfig, stopper: SignalStopper) -> int:
+def _run(
+    app: QApplication, config: ScreenConfig, stopper: SignalStopper, touch_page: str | None = None
+) -> int:
     try:
         themes = ThemeLibrary(config.themes_dir or default_themes_dir())
     except ThemeError as exc:
@@ -132,6 +135,8 @@ def _run(app: QApplication, config: ScreenConfig, stopper: SignalStopper) -> int
         from kiosk.qt.touch.mode import touch_mode_for
 
         touch = touch_mode_for(config, window, controller, system_clock, parent=app)
+        if touch_page:  # kiosk demo --open: a page to look at without touching
+            touch.open_when_ready(touch_page)
 
     # The network side (requests, the push listener) is not needed for cached content: it is
     # loaded and started once the first poster is on screen (or soon, if it is not a poster),

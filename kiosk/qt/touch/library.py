@@ -21,6 +21,7 @@ from kiosk.qt.touch.scrolling import finger_scroll_area
 from kiosk.qt.touch.widgets import TouchButton
 
 EMPTY_TEXT = "暂无党课视频，请稍后再来"
+ONE_COLUMN = 1 << 20  # a minimum cell width no column is as wide as
 CoverSource = Callable[[AssetRef], PosterSource]
 Position = Callable[[Video], float | None]
 
@@ -202,7 +203,7 @@ class CourseLibrary(QWidget):
         gap = metrics.px("margin") // 2
         for category_button in self.category_buttons.values():
             category_button.set_style(theme, round(text * 1.1), text)
-        self._categories.set_geometry_rules(round(button * 1.25), gap, 1)
+        self._categories.set_geometry_rules(round(button * 1.25), gap, ONE_COLUMN)
         for tile in self.course_tiles.values():
             tile.set_style(theme, round(text * 1.1), text)
         style_label(self._empty, theme.font(metrics.px("touch_title"), bold=True),
@@ -220,12 +221,13 @@ class CourseLibrary(QWidget):
         self.course_area.setGeometry(courses)
         self._empty.setGeometry(area)
         tile_width = max(metrics.px("touch_button") * 3, courses.width() // 3 - margin)
-        cover_height = tile_width * 9 // 16
+        self._courses.set_geometry_rules(1, margin // 2, tile_width)
+        width = self._courses.cell_size().width()  # the cells share the row: wider than asked
+        cover_height = width * 9 // 16
         text = metrics.px("touch_text")
         tile_height = cover_height + round(text * 1.1 * 1.3) * 2 + round(text * 1.3) + text
         self._courses.set_geometry_rules(tile_height, margin // 2, tile_width)
-        size = self._courses.cell_size()
-        self._covers.set_target_size(QSize(size.width(), max(1, cover_height)))
+        self._covers.set_target_size(QSize(width, max(1, cover_height)))
         self._refresh_pixmaps()
 
     def _request_covers(self) -> None:

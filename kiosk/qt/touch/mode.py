@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from content_cache.wire import AssetRef, HonorRoll, Meeting, Video
@@ -39,6 +40,7 @@ from kiosk.qt.touch.shell import TouchPage, TouchShell
 from kiosk.qt.video.session import PlayerFactory, default_player_factory
 
 if TYPE_CHECKING:
+    from content_cache.learning import LearningQueue
     from content_cache.store import Snapshot
     from kiosk.core.config import ScreenConfig
     from kiosk.qt.controller import ScreenController
@@ -47,8 +49,10 @@ if TYPE_CHECKING:
 log = logging.getLogger("kiosk.screen")
 
 DEFAULT_IDLE_SECONDS = 120.0
+LEARNING_DB = "learning.db"  # content_cache.learning.LEARNING_DB, without importing requests
 MESSAGE_SECONDS = 8
 FAILED_SUFFIX = "，已返回课程列表"
+ATTRACT_HINT = "轻触屏幕 · 观看党课视频"
 OPENING = (QEvent.Type.MouseButtonPress, QEvent.Type.TouchBegin)
 ViewingSink = Callable[[Viewing], None]
 Clock = Callable[[], datetime]
@@ -109,8 +113,13 @@ class TouchMode(QObject):
         self._message_timer = QTimer(self)
         self._message_timer.setSingleShot(True)
         self._message_timer.timeout.connect(self._clear_message)
+        self._hint = QLabel(ATTRACT_HINT, window.header)  # hidden with the header at power-off
+        self._hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self._hint.hide()
+        window.minute_passed.connect(self._refresh_hint)
         window.setAttribute(Qt.WidgetAttribute.WA_AcceptTouchEvents)
         window.installEventFilter(self)
+        QTimer.singleShot(0, self._refresh_hint)
 
     # -- public API ------------------------------------------------------------------------
 
@@ -145,6 +154,7 @@ class TouchMode(QObject):
             self._apply_style()
             shell.show()
             shell.raise_()
+            self._hint.hide()
             self.idle.start()
         self._show_home()
 
@@ -163,6 +173,7 @@ class TouchMode(QObject):
             extra={"event": "touch_idle_return" if reason == "idle" else "touch_closed",
                    "reason": reason, "idle_seconds": self.idle.seconds},
         )  # fmt: skip
+        self._refresh_hint()
         self.returned_to_attract.emit(reason)
 
     def go_back(self) -> None:
@@ -214,6 +225,25 @@ class TouchMode(QObject):
         self.course_opened.emit(video.id)
         self.player_view.open_course(video, snapshot.asset_path(video.video))
 
+    def open_when_ready(self, page: str) -> None:
+        """Open ``page`` (``"home"``, ``"library"`` or ``"player"``: the first course) as soon
+        as a snapshot with content is there; for looking at the screens without a finger."""
+        self._wanted_page = page
+        self._open_wanted()
+
+    def _open_wanted(self) -> None:
+        snapshot = self._controller.snapshot
+        videos = self._videos() if snapshot is not None else []
+        if snapshot is None or (self._wanted_page != "home" and not videos):
+            QTimer.singleShot(500, self._open_wanted)
+            return
+        self.open_home()
+        self.idle.hold(True)  # a page opened for looking stays until touched
+        if self._wanted_page in ("library", "player"):
+            self.show_library()
+        if self._wanted_page == "player":
+            self.open_course(videos[0])
+
     def message(self) -> str:
         """The message shown over the library (empty when none)."""
         if self._shell is None or self._message.isHidden():
@@ -232,14 +262,39 @@ class TouchMode(QObject):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         kind = event.type()
-        if kind == QEvent.Type.Resize and self._shell is not None:
-            self._shell.setGeometry(self._window.rect())
-            self._apply_style()
+        if kind == QEvent.Type.Resize:
+            self._refresh_hint()
+            if self._shell is not None:
+                self._shell.setGeometry(self._window.rect())
+                self._apply_style()
         elif kind in OPENING and not self.is_open() and self.enabled():
             event.accept()
             self.open_home()
             return True
         return False
+
+    def hint_shown(self) -> bool:
+        """True while the attract loop shows the 轻触屏幕 hint."""
+        return not self._hint.isHidden()
+
+    def _refresh_hint(self) -> None:
+        """Show the hint in the header's middle while the attract loop runs in touch mode."""
+        show = self.enabled() and not self.is_open()
+        if show:
+            theme, header = self._window.theme, self._window.header
+            metrics = Metrics.for_size(theme, self._window.width(), self._window.height())
+            font = theme.font(metrics.px("touch_text"), bold=True)
+            style_label(self._hint, font, theme.color("tag_text"))
+            pad = metrics.px("touch_text") // 2
+            self._hint.setStyleSheet(
+                f"QLabel {{ background: {theme.colors.accent}; border-radius: {pad}px; }}"
+            )
+            width = self._hint.sizeHint().width() + 3 * pad
+            height = min(header.height() - pad, metrics.px("touch_text") * 2)
+            self._hint.setGeometry(QRect((header.width() - width) // 2,
+                                         (header.height() - height) // 2, width, height))
+            self._hint.raise_()
+        self._hint.setVisible(show)
 
     # -- pages -----------------------------------------------------------------------------
 
@@ -449,6 +504,32 @@ class TouchMode(QObject):
         self._message.setGeometry(QRect((area.width() - width) // 2, top, width, height))
 
 
+class LearningSink:
+    """Puts each viewing into the screen's learning-record queue (``learning.db`` in the cache
+    folder; :mod:`content_cache.learning` uploads it). The queue is opened on the first record,
+    so a screen nobody touches never loads it. A playback that failed before anything was
+    watched is not a viewing and is not recorded.
+
+    Args:
+        path: the queue's SQLite file.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._queue: LearningQueue | None = None
+
+    def __call__(self, viewing: Viewing) -> None:
+        if viewing.outcome == "failed" and viewing.seconds_watched <= 0:
+            return
+        if self._queue is None:
+            from content_cache.learning import LearningQueue
+
+            self._queue = LearningQueue(self._path)
+        video = viewing.video
+        self._queue.record(video.id, video.title, video.category, viewing.started_at,
+                           viewing.seconds_watched, viewing.completed)  # fmt: skip
+
+
 def touch_mode_for(
     config: ScreenConfig,
     window: KioskWindow,
@@ -457,7 +538,8 @@ def touch_mode_for(
     parent: QObject | None = None,
 ) -> TouchMode:
     """The touch mode of ``kiosk run``: positions in the cache folder, failures shared with the
-    wall rotation, idle time and mode override from ``config``."""
+    wall rotation, viewings into the learning-record queue, idle time and mode override from
+    ``config``."""
     return TouchMode(
         window,
         controller,
@@ -466,5 +548,6 @@ def touch_mode_for(
         controller.playback_failures,
         idle_seconds=config.idle_seconds,
         mode=config.mode,
+        record_viewing=LearningSink(config.cache / LEARNING_DB),
         parent=parent,
     )

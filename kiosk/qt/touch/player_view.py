@@ -34,7 +34,7 @@ from kiosk.qt.qt import (
 from kiosk.qt.theme import Metrics, Theme
 from kiosk.qt.touch.widgets import TouchButton
 from kiosk.qt.video.session import PlayerFactory, VideoSession, default_player_factory
-from kiosk.qt.video.surface import VideoSurface
+from kiosk.qt.video.surface import VideoSurface, fit_aspect
 
 log = logging.getLogger("kiosk.screen")
 
@@ -167,6 +167,7 @@ class PlayerView(QWidget):
         """Load ``video`` from ``path``: ask about resuming if it was left part-way, else play."""
         self.leave()
         self._video, self._path = video, path
+        self._place()  # the surface takes the video's own shape (no black bands)
         offer = resume_offer(self._positions.get(video), video.length_seconds)
         self.seek_bar.setRange(0, round(video.length_seconds or 0))
         self.seek_bar.setValue(0)
@@ -336,7 +337,7 @@ class PlayerView(QWidget):
         area = self.rect().adjusted(margin, margin // 2, -margin, -margin // 2)
         controls_h = button_h * 2 + margin // 2
         video = QRect(area.left(), area.top(), area.width(), max(1, area.height() - controls_h))
-        self.surface.setGeometry(video)
+        self.surface.setGeometry(fit_aspect(video, self._video))
         self._place_question(video, button_h, margin)
         seek_top = video.bottom() + margin // 4
         time_w = metrics.px("touch_text") * 7

@@ -18,10 +18,10 @@ def finger_scroll_area(content: QWidget, parent: QWidget | None = None) -> QScro
     area.setWidgetResizable(True)
     area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
     area.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-    area.viewport().setAutoFillBackground(False)
-    content.setAutoFillBackground(False)
     area.setWidget(content)
+    # the page's own background shows through (no grey viewport); children paint themselves
     area.setStyleSheet("QScrollArea { background: transparent; }")
+    area.viewport().setStyleSheet("background: transparent;")
     QScroller.grabGesture(area.viewport(), QScroller.ScrollerGestureType.LeftMouseButtonGesture)
     return area
 

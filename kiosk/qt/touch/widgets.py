@@ -14,9 +14,11 @@ from kiosk.qt.qt import (
     QEvent,
     QMouseEvent,
     QPainter,
+    QPainterPath,
     QPaintEvent,
     QPixmap,
     QRect,
+    QRectF,
     QSize,
     Qt,
     QWidget,
@@ -209,7 +211,12 @@ class TouchButton(QWidget):
         source = QRect(
             (scaled.width() - picture.width()) // 2, 0, picture.width(), picture.height()
         )
+        plate = QPainterPath()
+        plate.addRoundedRect(QRectF(self.rect()), radius, radius)
+        painter.save()
+        painter.setClipPath(plate)  # the cover keeps the plate's rounded corners
         painter.drawPixmap(picture, scaled, source)
+        painter.restore()
         return QRect(radius, picture.bottom() + 1, self.width() - 2 * radius, text_h - radius)
 
     def _paint_text(self, painter: QPainter, rect: QRect, ink: QColor) -> None:

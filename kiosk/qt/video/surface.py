@@ -10,8 +10,13 @@ background with a short "正在加载…" line, never a black hole.
 
 from __future__ import annotations
 
-from kiosk.qt.qt import QApplication, QPainter, QPaintEvent, Qt, QWidget
+from typing import TYPE_CHECKING
+
+from kiosk.qt.qt import QApplication, QPainter, QPaintEvent, QRect, Qt, QWidget
 from kiosk.qt.theme import Theme
+
+if TYPE_CHECKING:
+    from content_cache.wire import Video
 
 LOADING_TEXT = "正在加载…"
 X11_PLATFORMS = ("xcb",)
@@ -60,3 +65,17 @@ class VideoSurface(QWidget):
 def _embeddable() -> bool:
     """True where libvlc can draw into a Qt window: X11."""
     return QApplication.instance() is not None and QApplication.platformName() in X11_PLATFORMS
+
+
+def fit_aspect(area: QRect, video: Video | None) -> QRect:
+    """The largest rectangle of ``video``'s picture shape (16:9 when unknown) centred in
+    ``area``: libvlc fills it without black bands, the theme shows around it."""
+    width, height = (video.width, video.height) if video is not None else (None, None)
+    if not width or not height:
+        width, height = 16, 9
+    fitted_w = min(area.width(), area.height() * width // height)
+    fitted_h = min(area.height(), fitted_w * height // width)
+    left = area.left() + (area.width() - fitted_w) // 2
+    top = area.top() + (area.height() - fitted_h) // 2
+    return QRect(left, top, max(1, fitted_w), max(1, fitted_h))
+

@@ -29,7 +29,7 @@ from kiosk.qt.qt import (
 )
 from kiosk.qt.theme import Metrics, Theme
 from kiosk.qt.video.session import PlayerFactory, VideoSession, default_player_factory
-from kiosk.qt.video.surface import VideoSurface
+from kiosk.qt.video.surface import VideoSurface, fit_aspect
 
 log = logging.getLogger("kiosk.screen")
 
@@ -46,6 +46,7 @@ class VideoPage(QWidget):
         super().__init__(parent)
         self._theme = theme
         self._metrics = Metrics.for_size(theme, 1, 1)
+        self._video: Video | None = None
         self.surface = VideoSurface(theme, self)
         self.title = QLabel("", self)
         self.title.setTextFormat(Qt.TextFormat.PlainText)
@@ -53,9 +54,11 @@ class VideoPage(QWidget):
         self.title.setWordWrap(True)
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
 
-    def set_title(self, title: str) -> None:
-        """The line under the video."""
-        self.title.setText(title)
+    def set_video(self, video: Video) -> None:
+        """Take ``video``'s title (the line under it) and picture shape."""
+        self._video = video
+        self.title.setText(video.title)
+        self._place()
 
     def set_style(self, theme: Theme, metrics: Metrics) -> None:
         """Use ``theme`` at the sizes of ``metrics``."""
@@ -78,12 +81,14 @@ class VideoPage(QWidget):
     def _place(self) -> None:
         margin = self._metrics.px("margin")
         title_h = self._metrics.px("idle_title") * 3
+        room = QRect(margin, margin, self.width() - 2 * margin,
+                     max(1, self.height() - title_h - 2 * margin))  # fmt: skip
+        picture = fit_aspect(room, self._video)
+        top = max(margin, (self.height() - picture.height() - title_h) // 2)
+        picture.moveTop(top)
+        self.surface.setGeometry(picture)
         width = self.width() - 2 * margin
-        height = min(width * 9 // 16, max(1, self.height() - title_h - 2 * margin))
-        width = min(width, height * 16 // 9)
-        top = max(margin, (self.height() - height - title_h) // 2)
-        self.surface.setGeometry(QRect((self.width() - width) // 2, top, width, height))
-        self.title.setGeometry(QRect(margin, top + height, self.width() - 2 * margin, title_h))
+        self.title.setGeometry(QRect(margin, picture.bottom() + 1, width, title_h))
 
 
 class WallVideoPlayer(QObject):
@@ -131,7 +136,7 @@ class WallVideoPlayer(QObject):
         """Play ``video`` from ``path``, muted."""
         self.stop()
         self._video = video
-        self._page.set_title(video.title)
+        self._page.set_video(video)
         if video.display_seconds is not None:
             self._limit.start(round(video.display_seconds * 1000))
         self.session.open(path, muted=True)

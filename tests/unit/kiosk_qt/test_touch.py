@@ -16,12 +16,13 @@ import pytest
 from PySide6.QtTest import QTest
 from qt_helpers import SHANGHAI, Screen, SnapshotBuilder, events, image_bytes
 
+from content_cache.learning import LearningQueue
 from content_cache.store import Snapshot
 from kiosk.core.courses import PlaybackFailures, ResumePositions
 from kiosk.qt.qt import QPoint, QWidget
 from kiosk.qt.theme import Metrics
 from kiosk.qt.touch.home import COURSES, HONOR, NOTICES, SIGNIN
-from kiosk.qt.touch.mode import TouchMode
+from kiosk.qt.touch.mode import LearningSink, TouchMode
 from kiosk.qt.touch.player_view import Viewing
 from kiosk.qt.touch.shell import TouchPage
 from kiosk.qt.touch.widgets import TouchButton
@@ -85,9 +86,16 @@ def make_touch(
 ) -> Iterator[Callable[..., Touch]]:
     made: list[TouchMode] = []
 
-    def make(snapshot: Snapshot, idle_seconds: float = 60, size=LANDSCAPE) -> Touch:
+    def make(
+        snapshot: Snapshot, idle_seconds: float = 60, size=LANDSCAPE, sink=None
+    ) -> Touch:
         screen = make_screen(snapshot, size=size)
         viewings: list[Viewing] = []
+
+        def record(viewing: Viewing) -> None:
+            viewings.append(viewing)
+            if sink is not None:
+                sink(viewing)
         mode = TouchMode(
             screen.window,
             screen.controller,
@@ -96,7 +104,7 @@ def make_touch(
             screen.controller.playback_failures,
             idle_seconds=idle_seconds,
             mode="touch",
-            record_viewing=viewings.append,
+            record_viewing=record,
         )
         made.append(mode)
         return Touch(screen, mode, viewings)
@@ -184,9 +192,10 @@ def test_touch_home_category_course_play_back(
 
 
 def test_course_played_to_its_end_is_recorded_completed(
-    make_touch: Callable[..., Touch], builder: SnapshotBuilder, test_videos: Any, qtbot: Any
+    make_touch: Callable[..., Touch], builder: SnapshotBuilder, test_videos: Any, qtbot: Any,
+    tmp_path: Path,
 ) -> None:
-    touch = make_touch(courses(builder, test_videos))
+    touch = make_touch(courses(builder, test_videos), sink=LearningSink(tmp_path / "learn.db"))
     open_library(touch, qtbot)
     click(qtbot, touch.mode.library.category_buttons["党史故事"])
     with qtbot.waitSignal(touch.mode.player_view.viewing_finished, timeout=15_000):
@@ -194,6 +203,9 @@ def test_course_played_to_its_end_is_recorded_completed(
     [viewing] = touch.viewings
     assert viewing.outcome == "ended" and viewing.completed
     assert touch.mode.idle.is_counting()  # the idle time runs again after the end
+    [record] = LearningQueue(tmp_path / "learn.db").unsent()  # queued for upload
+    assert record.course_id == "v3" and record.completed and record.category == "党史故事"
+    assert record.started_at == viewing.started_at and record.seconds_watched > 0
 
 
 def test_idle_timeout_returns_to_the_attract_loop(
@@ -201,12 +213,13 @@ def test_idle_timeout_returns_to_the_attract_loop(
     kiosk_log: Any,
 ) -> None:
     touch = make_touch(courses(builder, test_videos), idle_seconds=0.5)
+    qtbot.waitUntil(touch.mode.hint_shown)  # 轻触屏幕 · 观看党课视频
     with qtbot.waitSignal(touch.mode.home_shown):
         tap(touch.screen.window)
     with qtbot.waitSignal(touch.mode.returned_to_attract, timeout=5_000) as blocker:
         pass
     assert blocker.args == ["idle"]
-    assert not touch.mode.is_open()
+    assert not touch.mode.is_open() and touch.mode.hint_shown()
     [record] = events(kiosk_log, "touch_idle_return")
     assert record.idle_seconds == 0.5
     qtbot.waitUntil(lambda: touch.screen.controller.current_item is not None)
