@@ -217,10 +217,11 @@ def render_cover(course: DemoCourse, font_path: str | None) -> bytes:
     draw.rounded_rectangle([40, 40, 80 + int(draw.textlength(course.category, tag)), 110],
                            radius=12, fill=GOLD)  # fmt: skip
     draw.text((60, 75), course.category, font=tag, fill=DARK_RED, anchor="lm")
-    title = _font(font_path, 64)
-    words = course.title.split("：", 1)
-    for index, line in enumerate(words):
-        draw.text((width / 2, height * 0.52 + index * 90), line, font=title, fill=CREAM,
+    lines = course.title.split("：", 1)
+    size = min(72, (width - 120) // max(len(line) for line in lines))  # each line fits
+    title = _font(font_path, size)
+    for index, line in enumerate(lines):
+        draw.text((width / 2, height * 0.52 + index * size * 1.4), line, font=title, fill=CREAM,
                   anchor="mm")  # fmt: skip
     out = io.BytesIO()
     image.save(out, "JPEG", quality=88)

@@ -215,14 +215,16 @@ class CourseLibrary(QWidget):
         margin = metrics.px("margin")
         area = self.rect().adjusted(margin, margin // 2, -margin, -margin // 2)
         column = max(metrics.px("touch_button") * 2, area.width() * 22 // 100)
+        column = min(column, metrics.px("touch_text") * 9)  # room for 6 characters
         self.category_area.setGeometry(QRect(area.left(), area.top(), column, area.height()))
         courses = QRect(area.left() + column + margin, area.top(),
                         area.width() - column - margin, area.height())
         self.course_area.setGeometry(courses)
         self._empty.setGeometry(area)
         tile_width = max(metrics.px("touch_button") * 3, courses.width() // 3 - margin)
-        self._courses.set_geometry_rules(1, margin // 2, tile_width)
-        width = self._courses.cell_size().width()  # the cells share the row: wider than asked
+        gap = margin // 2
+        columns = max(1, (courses.width() + gap) // (tile_width + gap))
+        width = (courses.width() - gap * (columns - 1)) // columns  # the row's share
         cover_height = width * 9 // 16
         text = metrics.px("touch_text")
         tile_height = cover_height + round(text * 1.1 * 1.3) * 2 + round(text * 1.3) + text

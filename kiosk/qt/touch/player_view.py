@@ -334,29 +334,46 @@ class PlayerView(QWidget):
         metrics = self._metrics
         margin = metrics.px("margin")
         button_h = metrics.px("touch_button")
-        area = self.rect().adjusted(margin, margin // 2, -margin, -margin // 2)
-        controls_h = button_h * 2 + margin // 2
+        gap = margin // 2
+        area = self.rect().adjusted(margin, gap, -margin, -gap)
+        portrait = self.height() > self.width()
+        rows = 3 if portrait else 2  # seek bar, then one or two rows of buttons
+        controls_h = button_h * rows + gap * rows
         video = QRect(area.left(), area.top(), area.width(), max(1, area.height() - controls_h))
-        self.surface.setGeometry(fit_aspect(video, self._video))
+        picture = fit_aspect(video, self._video)
+        if portrait:  # the picture at the top, the controls right under it
+            picture.moveTop(video.top())
+            video.setHeight(picture.height())
+        self.surface.setGeometry(picture)
         self._place_question(video, button_h, margin)
-        seek_top = video.bottom() + margin // 4
+        seek_top = video.bottom() + gap
         time_w = metrics.px("touch_text") * 7
         self.seek_bar.setGeometry(QRect(area.left(), seek_top, area.width() - time_w, button_h))
         self.time_label.setGeometry(QRect(area.right() - time_w, seek_top, time_w, button_h))
-        row_top = seek_top + button_h + margin // 4
-        buttons = self._buttons()
+        row_top = seek_top + button_h + gap
         volume_w = metrics.px("touch_text") * 5
-        gap = margin // 2
+        buttons = self._buttons()
+        if portrait:
+            self._place_row(buttons[:3], area.left(), row_top, area.width(), button_h, gap)
+            row_top += button_h + gap
+            left = area.left() + volume_w + gap
+            self.volume_label.setGeometry(QRect(area.left(), row_top, volume_w, button_h))
+            self._place_row(buttons[3:], left, row_top, area.right() + 1 - left, button_h, gap)
+            return
         width = (area.width() - volume_w - gap * len(buttons)) // len(buttons)
-        x = area.left()
-        for button in buttons[:3]:
-            button.setGeometry(QRect(x, row_top, width, button_h))
-            x += width + gap
+        self._place_row(buttons[:3], area.left(), row_top, width * 3 + gap * 2, button_h, gap)
+        x = area.left() + (width + gap) * 3
         self.volume_label.setGeometry(QRect(x, row_top, volume_w, button_h))
         x += volume_w + gap
-        for button in buttons[3:]:
-            button.setGeometry(QRect(x, row_top, width, button_h))
-            x += width + gap
+        self._place_row(buttons[3:], x, row_top, area.right() + 1 - x, button_h, gap)
+
+    @staticmethod
+    def _place_row(
+        buttons: list[TouchButton], left: int, top: int, width: int, height: int, gap: int
+    ) -> None:
+        each = (width - gap * (len(buttons) - 1)) // len(buttons)
+        for index, button in enumerate(buttons):
+            button.setGeometry(QRect(left + index * (each + gap), top, each, height))
 
     def _place_question(self, video: QRect, button_h: int, margin: int) -> None:
         width = min(video.width(), button_h * 8)

@@ -22,6 +22,7 @@ from kiosk.qt.qt import (
     QWidget,
     Signal,
 )
+from kiosk.qt.text import elide, fit_to_width
 from kiosk.qt.theme import Metrics, Theme
 from kiosk.qt.touch.widgets import TouchButton
 
@@ -73,6 +74,7 @@ class TouchShell(QWidget):
         self.home_button = TouchButton(HOME_TEXT, theme, self, role="nav")
         self.back_button.setObjectName("touch-back")
         self.home_button.setObjectName("touch-home")
+        self._title = ""
         self.title = QLabel("", self)
         self.title.setTextFormat(Qt.TextFormat.PlainText)
         self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -99,7 +101,20 @@ class TouchShell(QWidget):
     def show_page(self, page: TouchPage, title: str | None = None) -> None:
         """Show ``page`` under the bar, titled ``title`` (or the page's usual title)."""
         self.stack.setCurrentWidget(self._pages[page])
-        self.title.setText(TITLES[page] if title is None else title)
+        self._title = TITLES[page] if title is None else title
+        self._fit_title()
+
+    def title_text(self) -> str:
+        """The page's whole title (the bar may show it shortened)."""
+        return self._title
+
+    def _fit_title(self) -> None:
+        """The title in the room between the buttons: smaller type first, then elided."""
+        metrics = self._metrics
+        base = self._theme.font(metrics.px("touch_title"), bold=True)
+        font = fit_to_width(base, self._title, self.title.width(), min_ratio=0.7)
+        self.title.setFont(font)
+        self.title.setText(elide(self._title, font, self.title.width()))
 
     def set_style(self, theme: Theme, metrics: Metrics) -> None:
         """Use ``theme`` at the sizes of ``metrics`` (every page that has ``set_style`` too)."""
@@ -144,3 +159,4 @@ class TouchShell(QWidget):
         self.title.setGeometry(QRect(pad * 2 + button_w, 0, self.width() - 4 * pad - 2 * button_w,
                                      bar))
         self.stack.setGeometry(QRect(0, bar, self.width(), max(0, self.height() - bar)))
+        self._fit_title()
