@@ -159,7 +159,7 @@ class TouchMode(QObject):
         self._show_home()
 
     def close(self, reason: str = "back") -> None:
-        """Back to the attract loop (``reason``: ``"idle"`` or ``"back"``)."""
+        """Back to the attract loop (``reason``: ``"idle"``, ``"back"`` or ``"power_off"``)."""
         if not self.is_open() or self._shell is None:
             return
         self.idle.stop()
@@ -279,6 +279,8 @@ class TouchMode(QObject):
 
     def _refresh_hint(self) -> None:
         """Show the hint in the header's middle while the attract loop runs in touch mode."""
+        if self.is_open() and not self._window.is_powered():
+            self.close("power_off")  # checked every minute: the schedule turned the screen off
         show = self.enabled() and not self.is_open()
         if show:
             theme, header = self._window.theme, self._window.header

@@ -344,3 +344,23 @@ def test_wall_video_that_fails_is_skipped(
     shown = [r.item_id for r in events(kiosk_log, "item_shown")]
     assert shown[-1] == "p1"  # the next item shows; the video is not tried again
     qtbot.waitUntil(lambda: screen.window.page() is Page.POSTERS)
+
+
+@pytest.mark.parametrize("size", [(1920, 1080), (3840, 2160), (1080, 1920)])
+def test_touch_pages_fit_every_screen(
+    make_touch: Callable[..., Touch], builder: SnapshotBuilder, test_videos: Any, qtbot: Any,
+    size: tuple[int, int],
+) -> None:
+    from qt_helpers import layout_problems
+
+    touch = make_touch(courses(builder, test_videos), size=size)
+    mode = touch.mode
+    unit = min(size)
+    mode.open_home()
+    for page in (mode.home.tiles[COURSES], None):
+        if page is not None:
+            tap(page)
+        assert layout_problems(touch.screen.window) == []
+        for button in mode.shell.findChildren(TouchButton):
+            if button.isVisible():
+                assert min(button.width(), button.height()) >= unit * 0.11, button.text
