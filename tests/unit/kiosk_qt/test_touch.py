@@ -364,3 +364,28 @@ def test_touch_pages_fit_every_screen(
         for button in mode.shell.findChildren(TouchButton):
             if button.isVisible():
                 assert min(button.width(), button.height()) >= unit * 0.11, button.text
+
+
+def test_a_finger_drag_scrolls_the_course_list(
+    make_touch: Callable[..., Touch], builder: SnapshotBuilder, test_videos: Any, qtbot: Any
+) -> None:
+    for index in range(12):
+        add_video(builder, f"c{index}", test_videos.path("short"), "党史故事")
+    touch = make_touch(builder.commit())
+    open_library(touch, qtbot)
+    area = touch.mode.library.course_area
+    bar = area.verticalScrollBar()
+    assert bar.maximum() > 0 and bar.value() == 0
+    viewport = area.viewport()
+    start = viewport.rect().center()
+    device = QTest.createTouchDevice()
+    sequence = QTest.touchEvent(viewport, device)
+    sequence.press(0, start, viewport)
+    sequence.commit()
+    for step in range(1, 11):  # a finger moving up by 40 % of the list's height
+        sequence.move(0, start - QPoint(0, step * viewport.height() // 25), viewport)
+        sequence.commit()
+    sequence.release(0, start - QPoint(0, viewport.height() * 2 // 5), viewport)
+    sequence.commit()
+    qtbot.waitUntil(lambda: bar.value() > 0)
+    assert touch.mode.page() is TouchPage.LIBRARY  # a drag is not a tap: no course opened
