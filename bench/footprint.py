@@ -69,10 +69,11 @@ def warm_cache(workdir: Path, posters: list[Path]) -> Path:
             ref = client.upload_asset(path)
             client.publish({"kind": "poster", "title": path.stem, "to": "all", "image": ref})
         cache = workdir / "cache"
+        env = {**os.environ, "KIOSK_SCREEN_TOKEN": server.screen_token(SCREEN)}
         subprocess.run(
             [sys.executable, "-m", "kiosk", "sync", "--once", "--server", server.url,
              "--screen", SCREEN, "--cache", str(cache)],
-            check=True, capture_output=True,
+            check=True, capture_output=True, env=env,
         )  # fmt: skip
     finally:
         server.stop()

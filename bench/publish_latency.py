@@ -98,7 +98,8 @@ def measure(
     say(f"{mode.name}: starting the screen (poll_seconds = {mode.poll_seconds})")
     screen = ScreenProcess(
         ["--config", str(config), "--server", server_url, "--screen", screen_id,
-         "--cache", str(workdir / f"{screen_id}-cache"), "--windowed"]
+         "--cache", str(workdir / f"{screen_id}-cache"), "--windowed"],
+        token=client.screen_token(screen_id)["token"],
     )  # fmt: skip
     wait = mode.poll_seconds * 1.2 + 20  # a poll, with jitter, plus start-up slack
     try:

@@ -124,12 +124,17 @@ def manifest_url(server_url: str) -> str:
     return f"{server_url}/api/screens/{SCREEN}/manifest"
 
 
+def auth(token: str) -> dict[str, str]:
+    """The screen's ``Authorization`` header (the manifest needs the screen's token)."""
+    return {"Authorization": f"Bearer {token}"}
+
+
 # -- 1. cold sync ----------------------------------------------------------------------------
 
 
-def cold_engine(server_url: str, dest: Path) -> tuple[float, int, TimedStore]:
+def cold_engine(server_url: str, dest: Path, token: str) -> tuple[float, int, TimedStore]:
     store = TimedStore(dest)
-    engine = SyncEngine(store, server_url, SCREEN, timeout=TIMEOUT)
+    engine = SyncEngine(store, server_url, SCREEN, timeout=TIMEOUT, token=token)
     start = time.perf_counter()
     result = engine.sync_once()
     seconds = time.perf_counter() - start
@@ -138,7 +143,9 @@ def cold_engine(server_url: str, dest: Path) -> tuple[float, int, TimedStore]:
     return seconds, result.downloaded_bytes, store
 
 
-def cold_requests(server_url: str, dest: Path, fresh: bool = False) -> tuple[float, int]:
+def cold_requests(
+    server_url: str, dest: Path, token: str, fresh: bool = False
+) -> tuple[float, int]:
     """The plain baseline: one Session, GET the manifest, GET every asset into a file.
 
     With ``fresh``, every asset request says ``Connection: close``, so each file comes over a
@@ -149,7 +156,7 @@ def cold_requests(server_url: str, dest: Path, fresh: bool = False) -> tuple[flo
     total = 0
     start = time.perf_counter()
     with requests.Session() as session:
-        response = session.get(manifest_url(server_url), timeout=TIMEOUT)
+        response = session.get(manifest_url(server_url), headers=auth(token), timeout=TIMEOUT)
         response.raise_for_status()
         refs = parse_manifest(response.content).assets().values()
         for ref in refs:
@@ -164,7 +171,7 @@ def cold_requests(server_url: str, dest: Path, fresh: bool = False) -> tuple[flo
 
 
 def cold_curl(
-    server_url: str, refs: list[AssetRef], dest: Path, parallel: int = 0
+    server_url: str, refs: list[AssetRef], dest: Path, token: str, parallel: int = 0
 ) -> tuple[float, int]:
     """One ``curl`` process: the manifest, then every asset, each with its own ``-o``.
 
@@ -175,6 +182,7 @@ def cold_curl(
     command = [str(CURL), "--silent", "--no-progress-meter", "--show-error", "--fail"]
     if parallel:
         command += ["--parallel", "--parallel-max", str(parallel)]
+    command += ["-H", f"Authorization: Bearer {token}"]  # sent with every request, as is cheap
     command += ["-o", str(dest / "manifest.json"), manifest_url(server_url)]
     for ref in refs:
         command += ["-o", str(dest / ref.sha256), f"{server_url}/assets/{ref.sha256}"]
@@ -248,8 +256,9 @@ def run(
         n_files = n_posters + n_videos
 
         # 1. cold sync --------------------------------------------------------------------
-        refs = list(parse_manifest(requests.get(manifest_url(server.url), timeout=10).content)
-                    .assets().values())  # fmt: skip
+        token = server.screen_token(SCREEN)
+        manifest = requests.get(manifest_url(server.url), headers=auth(token), timeout=10)
+        refs = list(parse_manifest(manifest.content).assets().values())
         parallel = int(getattr(SyncEngine(CacheStore(workdir / "probe"), server.url, SCREEN),
                                "max_downloads", 1))  # fmt: skip
         clients = ["engine", "requests", "requests-fresh"]
@@ -265,16 +274,17 @@ def run(
                 budget.check(f"cold sync run {run_no + 1} ({name})")
                 dest = workdir / f"cold-{name}-{run_no}"
                 if name == "engine":
-                    seconds, total, store = cold_engine(server.url, dest)
+                    seconds, total, store = cold_engine(server.url, dest, token)
                     for key, value in store.seconds.items():
                         breakdown[key] += value / runs
                     breakdown["total"] += seconds / runs
                 elif name.startswith("requests"):
-                    seconds, total = cold_requests(server.url, dest, name == "requests-fresh")
+                    fresh = name == "requests-fresh"
+                    seconds, total = cold_requests(server.url, dest, token, fresh)
                 elif name == "curl":
-                    seconds, total = cold_curl(server.url, refs, dest)
+                    seconds, total = cold_curl(server.url, refs, dest, token)
                 else:
-                    seconds, total = cold_curl(server.url, refs, dest, parallel)
+                    seconds, total = cold_curl(server.url, refs, dest, token, parallel)
                 times[name].append(seconds)
                 moved[name] = total
                 say(f"cold sync run {run_no + 1}/{runs}, {name}: {fmt_seconds(seconds)}")
@@ -289,12 +299,16 @@ def run(
         # 2. poll with nothing changed -----------------------------------------------------
         budget.check("the idle poll")
         store = CacheStore(cache)
+
+        def engine_at(url: str, session: requests.Session) -> SyncEngine:
+            return SyncEngine(store, url, SCREEN, session=session, token=token)
+
         proxy = FaultProxy(server.url)
         try:
             session, direct_log = counting_session()
-            idle_direct = SyncEngine(store, server.url, SCREEN, session=session).sync_once()
+            idle_direct = engine_at(server.url, session).sync_once()
             session, proxied_log = counting_session()
-            idle_proxied = SyncEngine(store, proxy.url, SCREEN, session=session).sync_once()
+            idle_proxied = engine_at(proxy.url, session).sync_once()
             idle_proxy_records = list(proxy.requests)
 
             # 3. one poster of N replaced -----------------------------------------------------
@@ -303,13 +317,15 @@ def run(
             new_poster = publish_poster(client, poster_paths[-1], "新海报")
             proxy.reset_counts()
             session, change_log = counting_session()
-            change = SyncEngine(store, proxy.url, SCREEN, session=session).sync_once()
+            change = engine_at(proxy.url, session).sync_once()
             change_proxy_records = list(proxy.requests)
         finally:
             proxy.close()
         if change.status != "updated":
             raise RuntimeError(f"sync after the change: {change.status}: {change.message}")
-        manifest_bytes = len(requests.get(manifest_url(server.url), timeout=10).content)
+        manifest_bytes = len(
+            requests.get(manifest_url(server.url), headers=auth(token), timeout=10).content
+        )
         poster_size = new_poster["image"]["size"]
 
         # 4. a connection cut at 50 % of a video, then a resume ------------------------------
@@ -319,12 +335,12 @@ def run(
         cutter = CuttingProxy(server.url, f"/assets/{video.sha256}", video.size // 2)
         try:
             session, first_log = counting_session()
-            first = SyncEngine(store, cutter.url, SCREEN, session=session).sync_once()
+            first = engine_at(cutter.url, session).sync_once()
         finally:
             cutter.close()
         kept = store.partial_size(video)
         session, second_log = counting_session()
-        second = SyncEngine(store, server.url, SCREEN, session=session).sync_once()
+        second = engine_at(server.url, session).sync_once()
         video_path = f"/assets/{video.sha256}"
         second_video = [t for t in second_log.transfers if t.path == video_path]
         first_video = [t for t in first_log.transfers if t.path == video_path]

@@ -18,6 +18,8 @@ from urllib.parse import quote
 
 import requests
 
+from content_cache.screen_auth import auth_headers
+
 log = logging.getLogger("content_cache.push")
 
 # Longer than the server's 15 s keep-alive, so a dead connection is noticed.
@@ -32,6 +34,8 @@ class PushListener:
         screen_id: this screen's id.
         on_revision: called on the listener's thread; must be quick and thread-safe.
         max_backoff: cap of the pause between reconnects.
+        token: this screen's token (``screen_token``); a refused token (401) is retried with
+            the same backoff, quietly: the sync engine's log already says what to set.
     """
 
     def __init__(
@@ -42,11 +46,13 @@ class PushListener:
         max_backoff: float = 30.0,
         session: requests.Session | None = None,
         rng: random.Random | None = None,
+        token: str | None = None,
     ) -> None:
         self.url = f"{server_url.rstrip('/')}/api/screens/{quote(screen_id, safe='')}/events"
         self.on_revision = on_revision
         self.max_backoff = max_backoff
         self.session = session or requests.Session()
+        self._headers = {"Accept": "text/event-stream", **auth_headers(token)}
         self._rng = rng or random.Random()
         self._stop = threading.Event()
 
@@ -63,7 +69,8 @@ class PushListener:
                     self.on_revision(revision)
             except Exception as exc:  # loop boundary: closing the stream or a bad server
                 if failures == 0 and not self._stop.is_set():  # must never end the listener
-                    log.info("push stream lost (%s); polling continues", type(exc).__name__)
+                    level = logging.DEBUG if _refused(exc) else logging.INFO
+                    log.log(level, "push stream lost (%s); polling continues", _name(exc))
             failures += 1
             pause = min(self.max_backoff, 2.0 ** min(failures - 1, 10))
             self._stop.wait(pause * self._rng.uniform(0.5, 1.0))
@@ -82,13 +89,24 @@ class PushListener:
 
     def _listen(self) -> Iterator[int]:
         response = self.session.get(
-            self.url, stream=True, timeout=(5.0, READ_TIMEOUT),
-            headers={"Accept": "text/event-stream"},
+            self.url, stream=True, timeout=(5.0, READ_TIMEOUT), headers=self._headers
         )  # fmt: skip
         with response:
             response.raise_for_status()
             lines = response.iter_lines(decode_unicode=True)
             yield from parse_revisions(itertools.takewhile(self._running, lines))
+
+
+def _refused(exc: Exception) -> bool:
+    response = getattr(exc, "response", None)
+    return isinstance(exc, requests.HTTPError) and getattr(response, "status_code", 0) == 401
+
+
+def _name(exc: Exception) -> str:
+    response = getattr(exc, "response", None)
+    if isinstance(exc, requests.HTTPError) and response is not None:
+        return f"HTTP {response.status_code}"
+    return type(exc).__name__
 
 
 def parse_revisions(lines: Iterator[str]) -> Iterator[int]:

@@ -22,6 +22,7 @@ from urllib.parse import quote
 import requests
 
 from content_cache.push import PushListener
+from content_cache.screen_auth import auth_headers, refused_message
 from content_cache.store import AssetError, CacheFullError, CacheStore, Snapshot
 from content_cache.wire import AssetRef, Manifest, ManifestError, parse_manifest
 
@@ -65,6 +66,7 @@ class SyncEngine:
         session: an HTTP session (one is made if not given).
         timeout: (connect, read) timeouts in seconds.
         max_downloads: how many assets download at once.
+        token: this screen's token (``screen_token``), sent with the manifest request.
     """
 
     def __init__(
@@ -75,8 +77,10 @@ class SyncEngine:
         session: requests.Session | None = None,
         timeout: tuple[float, float] = (5.0, 30.0),
         max_downloads: int = 2,
+        token: str | None = None,
     ) -> None:
         self.store = store
+        self.token = token
         self.max_downloads = max(1, max_downloads)
         self.server_url = server_url.rstrip("/")
         self.screen_id = screen_id
@@ -184,10 +188,13 @@ class SyncEngine:
     def _get_manifest(self, etag: str | None) -> requests.Response:
         url = f"{self.server_url}/api/screens/{quote(self.screen_id, safe='')}/manifest"
         headers = {"If-None-Match": etag} if etag else {}
+        headers.update(auth_headers(self.token))
         try:
             response = self.session.get(url, headers=headers, timeout=self.timeout)
         except requests.RequestException as exc:
             raise SyncError(f"server unreachable: {_describe(exc)}") from None
+        if response.status_code == 401:
+            raise SyncError(refused_message(self.screen_id))
         if response.status_code not in (200, 304):
             raise SyncError(f"manifest request answered HTTP {response.status_code}")
         return response
@@ -273,7 +280,11 @@ class SyncLoop:
     def _start_push(self) -> PushListener:
         engine = self.engine
         listener = PushListener(
-            engine.server_url, engine.screen_id, self._on_push, max_backoff=self.max_backoff
+            engine.server_url,
+            engine.screen_id,
+            self._on_push,
+            max_backoff=self.max_backoff,
+            token=engine.token,
         )
         threading.Thread(target=listener.run, name="push-listener", daemon=True).start()
         return listener

@@ -20,6 +20,7 @@ from content_server.db import Database
 from content_server.errors import ApiError, CatchAllMiddleware, handle_exception
 from content_server.events import ChangeNotifier
 from content_server.routes import assets, items, screens
+from content_server.screen_key import load_or_create_screen_key
 from content_server.settings import ServerSettings
 from content_server.signin import routes as signin_routes
 from content_server.timefmt import utc_now
@@ -73,7 +74,12 @@ def build_context(
     clock: Callable[[], datetime] = utc_now,
     notifier: ChangeNotifier | None = None,
 ) -> ServerContext:
-    """Create the data directory, database schema and asset store."""
+    """Create the data directory, database schema and asset store; read (or make) the
+    screen key.
+
+    Raises:
+        ScreenKeyError: no screen key is set and the key file cannot be read or made.
+    """
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     database = Database(settings.database_path)
     database.create_schema(clock())
@@ -84,5 +90,6 @@ def build_context(
         max_pixels=settings.max_image_pixels,
     )
     store.remove_stale_uploads()
+    screen_key = settings.screen_key or load_or_create_screen_key(settings.data_dir)
     log.info("content server data in %s", settings.data_dir)
-    return ServerContext(settings, database, store, notifier or ChangeNotifier(), clock)
+    return ServerContext(settings, database, store, notifier or ChangeNotifier(), clock, screen_key)

@@ -33,6 +33,7 @@ from content_server.timefmt import CHINA_TZ, parse_local_datetime
 log = logging.getLogger("content_server")
 
 ADMIN_TOKEN_ENV = "KIOSK_ADMIN_TOKEN"
+SCREEN_KEY_ENV = "KIOSK_SCREEN_KEY"
 PUBLISH_TOKEN_ENV = "KIOSK_TOKEN"
 SHORT_TOKEN = 16
 TIME_EXAMPLE = "2026-12-01T08:00 或 2026-12-01 08:00"
@@ -64,6 +65,12 @@ def add_server_parser(
         default=os.environ.get(ADMIN_TOKEN_ENV),
         help=f"Token for publishing (default: ${ADMIN_TOKEN_ENV}).",
     )
+    parser.add_argument(
+        "--screen-key",
+        default=os.environ.get(SCREEN_KEY_ENV),
+        help=f"Secret from which every screen's token is derived (default: ${SCREEN_KEY_ENV}; "
+        "if neither is set, one is generated and kept in DATA/screen.key).",
+    )
     parser.add_argument("--public-url", help="Base URL screens and phones use to reach us.")
     parser.add_argument("--access-log", action="store_true", help="Log every request.")
     parser.set_defaults(func=server_command)
@@ -79,6 +86,10 @@ def server_command(args: argparse.Namespace) -> int:
         return _fail("kiosk server", message, "no_admin_token", 2)
     if len(args.admin_token) < SHORT_TOKEN:
         log.warning("the admin token is short; use at least %d random characters", SHORT_TOKEN)
+    if args.screen_key is not None and len(args.screen_key) < SHORT_TOKEN:
+        message = f"屏幕密钥太短：至少 {SHORT_TOKEN} 个随机字符（或不设置，由服务器生成）"
+        return _fail("kiosk server", message, "short_screen_key", 2)
+    from content_server.screen_key import ScreenKeyError
     from content_server.serve import data_dir_problem, run_server
     from content_server.settings import ServerSettings
 
@@ -86,10 +97,15 @@ def server_command(args: argparse.Namespace) -> int:
     if problem:
         return _fail("kiosk server", problem, "bad_data_dir", 1)
     settings = ServerSettings(
-        data_dir=args.data, admin_token=args.admin_token, public_url=args.public_url
+        data_dir=args.data,
+        admin_token=args.admin_token,
+        screen_key=args.screen_key,
+        public_url=args.public_url,
     )
     try:
         return run_server(settings, args.host, args.port, access_log=args.access_log)
+    except ScreenKeyError as exc:
+        return _fail("kiosk server", str(exc), "bad_screen_key", 1)
     except sqlite3.Error as exc:
         return _fail("kiosk server", f"无法打开数据库：{exc}", "database_error", 1)
     except OSError as exc:
@@ -115,8 +131,8 @@ def add_publish_parser(
     subparsers: argparse._SubParsersAction[argparse.ArgumentParser],
 ) -> argparse.ArgumentParser:
     """Register ``publish`` with its actions: ``poster``, ``video``, ``notice``, ``honor-roll``,
-    ``roster``, ``meeting``, ``attendance``, ``withdraw``, ``screen``, ``emergency-stop`` and
-    ``emergency-resume``."""
+    ``roster``, ``meeting``, ``attendance``, ``withdraw``, ``screen``, ``screen-token``,
+    ``emergency-stop`` and ``emergency-resume``."""
     common = _connection_options(argparse.SUPPRESS)
     parser = subparsers.add_parser(
         "publish",
@@ -250,6 +266,17 @@ def add_publish_parser(
     add_settings_options(screen)
     screen.set_defaults(run=_screen_settings)
 
+    token = actions.add_parser(
+        "screen-token",
+        help="Show a screen's token, for its screen_token setting (屏幕令牌).",
+        description="Print the token a screen needs to read its content, and the line to put "
+        "into that screen's config file. Tokens are derived from the server's screen key; "
+        "changing the key changes every screen's token.",
+        parents=[common],
+    )
+    token.add_argument("screen_id", metavar="SCREEN_ID", help="The screen's id (its screen).")
+    token.set_defaults(run=_screen_token)
+
     stop = actions.add_parser(
         "emergency-stop", help="Stop showing published content (紧急停播).", parents=[common]
     )
@@ -271,6 +298,7 @@ def add_publish_parser(
         attendance,
         withdraw,
         screen,
+        token,
         stop,
         resume,
     ):
@@ -280,8 +308,8 @@ def add_publish_parser(
 
 def publish_command(args: argparse.Namespace) -> int:
     """Run one publish action. The last line of stdout is the item id (poster, notice,
-    honor-roll, meeting, attendance, withdraw), the roster's size (roster) or the new revision
-    (screen, emergency-stop, emergency-resume)."""
+    honor-roll, meeting, attendance, withdraw), the roster's size (roster), the screen's token
+    (screen-token) or the new revision (screen, emergency-stop, emergency-resume)."""
     prog = f"kiosk publish {args.action}"
     try:
         if not args.server:
@@ -408,6 +436,16 @@ def _screen_settings(client: PublishClient, args: argparse.Namespace) -> int:
         for line in override_lines(view, changes):
             print(line)
     print(view["revision"])
+    return 0
+
+
+def _screen_token(client: PublishClient, args: argparse.Namespace) -> int:
+    if args.screen_id == "all":
+        raise UsageError("screen-token 需要一个屏幕编号（all 表示全部屏幕，没有令牌）")
+    answer = client.screen_token(args.screen_id)
+    print(f"屏幕 {answer['screen_id']} 的令牌；把下面这一行写入该屏幕的配置文件（kiosk.toml）：")
+    print(answer["config"])
+    print(answer["token"])
     return 0
 
 

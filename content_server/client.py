@@ -107,6 +107,11 @@ class PublishClient:
         """The settings of a screen, or of every screen with ``screen_id="all"``."""
         return self._request("GET", f"/api/screens/{quote(screen_id, safe='')}/settings")
 
+    def screen_token(self, screen_id: str) -> dict[str, Any]:
+        """A screen's token for its ``screen_token`` setting; returns ``{"screen_id",
+        "token", "config"}`` (``config`` is the line to paste into the screen's config)."""
+        return self._request("GET", f"/api/screens/{quote(screen_id, safe='')}/token")
+
     def list_items(self) -> list[dict[str, Any]]:
         """The published items, newest first."""
         return list(self._request("GET", "/api/items")["items"])

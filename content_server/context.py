@@ -22,6 +22,7 @@ class ServerContext:
         assets: the asset store on disk.
         notifier: told whenever a screen's manifest may have changed.
         clock: returns the current time, timezone-aware (injected so tests can move it).
+        screen_key: the secret screens' tokens are derived from (``content_server.auth``).
     """
 
     settings: ServerSettings
@@ -29,3 +30,4 @@ class ServerContext:
     assets: AssetStore
     notifier: ChangeNotifier
     clock: Callable[[], datetime]
+    screen_key: str

@@ -24,6 +24,14 @@ class ServerSettings(BaseModel):
         min_length=1,
         description="Bearer token that publishing requests must present (Authorization header).",
     )
+    screen_key: str | None = Field(
+        default=None,
+        min_length=1,
+        repr=False,
+        description="Fleet secret from which each screen's token is derived "
+        "(HMAC-SHA256 of 'screen:' + screen id); None: generated on first start and kept in "
+        "<data_dir>/screen.key.",
+    )
     public_url: str | None = Field(
         default=None,
         description="Base URL under which screens and phones reach this server "

@@ -94,6 +94,7 @@ def demo_command(args: argparse.Namespace) -> int:
             config = ScreenConfig(
                 server=url,
                 screen=DEMO_SCREEN,
+                screen_token=demo_screen_token(url, token),
                 cache=workdir / "cache",
                 windowed=args.windowed,
                 log_json=args.log_json,
@@ -190,6 +191,20 @@ def publish_demo_content(
         raise DemoError(f"could not publish the demo content: {exc}") from None
     log.info("published %d demo items", len(ids))
     return ids
+
+
+def demo_screen_token(url: str, token: str) -> str:
+    """The demo screen's token, asked of the server as an admin would
+    (``kiosk publish ... screen-token demo``)."""
+    from content_server.client import PublishClient, PublishError
+
+    client = PublishClient(url, token)
+    try:
+        return str(client.screen_token(DEMO_SCREEN)["token"])
+    except PublishError as exc:
+        raise DemoError(f"could not get the demo screen's token: {exc}") from None
+    finally:
+        client.close()
 
 
 def _publish_course(

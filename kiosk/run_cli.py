@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -12,6 +13,8 @@ from kiosk.core.display import missing_display_message
 from kiosk.core.logs import setup_logging
 
 log = logging.getLogger("kiosk")
+
+SCREEN_TOKEN_ENV = "KIOSK_SCREEN_TOKEN"
 
 
 def _add_screen_arguments(parser: argparse.ArgumentParser) -> None:
@@ -55,7 +58,10 @@ def add_sync_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def config_from_args(args: argparse.Namespace) -> ScreenConfig | None:
-    """The validated configuration, or None after printing one line about what is wrong."""
+    """The validated configuration, or None after printing one line about what is wrong.
+
+    The screen's token may also come from ``$KIOSK_SCREEN_TOKEN`` (over the file), so a
+    secret need not be on the command line, where ``ps`` shows it."""
     overrides = {
         key: getattr(args, key, None)
         for key in (
@@ -70,6 +76,7 @@ def config_from_args(args: argparse.Namespace) -> ScreenConfig | None:
             "idle_seconds",
         )
     }
+    overrides["screen_token"] = os.environ.get(SCREEN_TOKEN_ENV) or None
     try:
         return load_config(args.config, overrides)
     except ConfigError as exc:

@@ -1,5 +1,6 @@
-"""``/api/screens/{id}``: a screen's manifest and events (for screens) and its settings (for
-admins); ``/api/screens/all/settings`` are the settings for every screen."""
+"""``/api/screens/{id}``: a screen's manifest and events (for the screen, with its token, or
+admins), its token and its settings (for admins); ``/api/screens/all/settings`` are the
+settings for every screen."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response, StreamingResponse
 
 from content_server import db
+from content_server.auth import screen_guard, screen_token
 from content_server.context import ServerContext
 from content_server.items import ALL_SCREENS, check_screen_id
 from content_server.manifests import build_manifest, etag_matches, render, screen_revision
@@ -40,11 +42,11 @@ KEEPALIVE_SECONDS = 15.0
 def build_router(ctx: ServerContext, require_admin: Callable[..., None]) -> APIRouter:
     """Routes for screens."""
     router = APIRouter(prefix="/api/screens/{screen_id}")
+    # A manifest can carry meeting sign-in secrets: only the screen itself (its own token)
+    # or an admin may read it, or its event stream.
+    screen = [Depends(screen_guard(ctx.screen_key, ctx.settings.admin_token))]
 
-    # No authentication yet: screens fetch their manifest anonymously. Device credentials
-    # (and signed manifests) come later; until then anyone who can reach the server can read
-    # any screen's manifest, which holds nothing that is not shown in public anyway.
-    @router.get("/manifest")
+    @router.get("/manifest", dependencies=screen)
     def get_manifest(screen_id: str, request: Request) -> Response:
         """The screen's manifest with a strong ETag; ``If-None-Match`` gives a 304."""
         check_screen_id(screen_id)
@@ -57,7 +59,7 @@ def build_router(ctx: ServerContext, require_admin: Callable[..., None]) -> APIR
             return Response(status_code=304, headers=headers)
         return Response(rendered.body, media_type="application/json", headers=headers)
 
-    @router.get("/events")
+    @router.get("/events", dependencies=screen)
     async def get_events(screen_id: str) -> StreamingResponse:
         """Server-sent events: ``event: revision`` with the screen's revision, at once on
         connecting (so a screen that reconnects after a restart catches up) and after every
@@ -79,6 +81,13 @@ def build_router(ctx: ServerContext, require_admin: Callable[..., None]) -> APIR
 
         headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
         return StreamingResponse(stream(), media_type="text/event-stream", headers=headers)
+
+    @router.get("/token", dependencies=[Depends(require_admin)])
+    def get_token(screen_id: str) -> dict[str, str]:
+        """The screen's token (for its ``screen_token`` setting) and the config line to paste."""
+        check_screen_id(screen_id)
+        token = screen_token(ctx.screen_key, screen_id)
+        return {"screen_id": screen_id, "token": token, "config": f'screen_token = "{token}"'}
 
     # The settings routes take ``all`` for the settings of every screen.
     @router.get("/settings", dependencies=[Depends(require_admin)])

@@ -28,6 +28,13 @@ class ScreenConfig(BaseModel):
     screen: str = Field(
         "screen-1", pattern=ITEM_ID_PATTERN, description="This screen's id on the server."
     )
+    screen_token: str | None = Field(
+        None,
+        min_length=1,
+        repr=False,
+        description="This screen's token, printed by kiosk publish ... screen-token SCREEN_ID "
+        "(or $KIOSK_SCREEN_TOKEN); without it the server refuses the screen's content.",
+    )
     cache: Path = Field(
         Path("/var/lib/kiosk/cache"), description="Directory of the offline content cache."
     )

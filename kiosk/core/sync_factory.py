@@ -25,7 +25,13 @@ def make_engine(config: ScreenConfig, store: CacheStore | None = None) -> SyncEn
     from content_cache.sync import SyncEngine
 
     store = store if store is not None else make_store(config)
-    return SyncEngine(store, config.server, config.screen, max_downloads=config.max_downloads)
+    return SyncEngine(
+        store,
+        config.server,
+        config.screen,
+        max_downloads=config.max_downloads,
+        token=config.screen_token,
+    )
 
 
 def make_loop(engine: SyncEngine, config: ScreenConfig) -> SyncLoop:

@@ -9,8 +9,8 @@ from tests.support.processes import ScreenProcess
 def screens():
     started: list[ScreenProcess] = []
 
-    def start(*args: str) -> ScreenProcess:
-        screen = ScreenProcess(list(args))
+    def start(*args: str, token: str | None = None) -> ScreenProcess:
+        screen = ScreenProcess(list(args), token=token)
         started.append(screen)
         return screen
 

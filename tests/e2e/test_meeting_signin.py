@@ -57,7 +57,7 @@ def test_scan_the_screen_sign_in_on_a_phone_and_the_count_goes_up(
     screen = ScreenProcess(
         ["--config", str(config), "--server", server.url, "--screen", SCREEN,
          "--cache", str(tmp_path / "cache"), "--screenshot-dir", str(shots)],
-        env=_portrait_platform(tmp_path),
+        env=_portrait_platform(tmp_path), token=server.screen_token(SCREEN),
     )  # fmt: skip
     try:
         shown = screen.wait_for(event("meeting_signin_shown", meeting_id=meeting), timeout=30)

@@ -29,7 +29,8 @@ def test_publish_withdraw_server_down_and_offline_restart(tmp_path, server, scre
     from content_server.client import PublishClient
 
     PublishClient(server.url, server.token).put_settings(SCREEN, {"poster_seconds": 2})
-    screen = screens(*screen_args(tmp_path, server.url))
+    token = server.screen_token(SCREEN)
+    screen = screens(*screen_args(tmp_path, server.url), token=token)
     screen.wait_for(event("idle_shown"))
 
     first = publish(
@@ -61,7 +62,7 @@ def test_publish_withdraw_server_down_and_offline_restart(tmp_path, server, scre
     assert idles == [], "never idle while posters exist, server down or not"
     assert screen.stop() == 0
 
-    restarted = screens(*screen_args(tmp_path, server.url))
+    restarted = screens(*screen_args(tmp_path, server.url), token=token)
     restarted.wait_for(event("item_shown", item_id=second))
     assert not any(r.get("level") in ("ERROR", "CRITICAL") for r in restarted.lines)
 

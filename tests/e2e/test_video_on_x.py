@@ -81,6 +81,7 @@ def test_wall_video_frames_reach_the_screen(tmp_path, server, test_videos, displ
     screen = ScreenProcess(
         ["--server", server.url, "--screen", SCREEN, "--cache", str(tmp_path / "cache")],
         env={"QT_QPA_PLATFORM": "xcb", "DISPLAY": display},
+        token=server.screen_token(SCREEN),
     )
     try:
         screen.wait_for(event("item_shown", item_id=video, kind="video"), timeout=60)

@@ -26,7 +26,7 @@ def test_honor_roll_urgent_notice_and_emergency_stop(tmp_path, server, screens):
     config.write_text("poll_seconds = 2\nmax_backoff_seconds = 2\n")
     screen = screens(
         "--config", str(config), "--server", server.url, "--screen", SCREEN,
-        "--cache", str(tmp_path / "cache"), "--windowed",
+        "--cache", str(tmp_path / "cache"), "--windowed", token=server.screen_token(SCREEN),
     )  # fmt: skip
     screen.wait_for(event("idle_shown"))
 

@@ -35,7 +35,9 @@ def publish_video(publisher, tmp_path, name, size):
 
 
 def test_a_dropped_file_is_fetched_again_without_a_manifest_change(server, publisher, tmp_path):
-    engine = SyncEngine(CacheStore(tmp_path / "cache"), server.url, SCREEN)
+    engine = SyncEngine(
+        CacheStore(tmp_path / "cache"), server.url, SCREEN, token=server.screen_token(SCREEN)
+    )
     _, ref = publish_poster(publisher, tmp_path, "海报")
     assert engine.sync_once().status == "updated"
     path = engine.store.assets_dir / ref["sha256"]
@@ -50,7 +52,12 @@ def test_quota_keeps_unused_files_and_evicts_the_least_recently_shown(server, pu
     second_id, second = publish_poster(publisher, tmp_path, "二二")
     keep_id, keep = publish_poster(publisher, tmp_path, "三三三")
     quota = keep["size"] + second["size"] + 100  # room for one unused file besides `keep`
-    engine = SyncEngine(CacheStore(tmp_path / "cache", quota_bytes=quota * 2), server.url, SCREEN)
+    engine = SyncEngine(
+        CacheStore(tmp_path / "cache", quota_bytes=quota * 2),
+        server.url,
+        SCREEN,
+        token=server.screen_token(SCREEN),
+    )
     assert engine.sync_once().status == "updated"
     engine.store.quota_bytes = quota
     snapshot = engine.store.current()
@@ -71,7 +78,12 @@ def test_content_over_the_quota_fails_in_one_line_and_keeps_the_old_snapshot(
     server, publisher, tmp_path
 ):
     poster_id, _ = publish_poster(publisher, tmp_path, "海报")
-    engine = SyncEngine(CacheStore(tmp_path / "cache", quota_bytes=1_000_000), server.url, SCREEN)
+    engine = SyncEngine(
+        CacheStore(tmp_path / "cache", quota_bytes=1_000_000),
+        server.url,
+        SCREEN,
+        token=server.screen_token(SCREEN),
+    )
     assert engine.sync_once().status == "updated"
     publish_video(publisher, tmp_path, "党课", 2_000_000)
     result = engine.sync_once()
@@ -98,7 +110,7 @@ def test_a_full_disk_fails_in_one_line_and_keeps_the_old_snapshot(
 ):
     poster_id, _ = publish_poster(publisher, tmp_path, "海报")
     store = CacheStore(small_disk / "cache", disk_reserve_bytes=512 * 1024)
-    engine = SyncEngine(store, server.url, SCREEN)
+    engine = SyncEngine(store, server.url, SCREEN, token=server.screen_token(SCREEN))
     assert engine.sync_once().status == "updated"
     publish_video(publisher, tmp_path, "党课", 6_000_000)
     result = engine.sync_once()

@@ -14,7 +14,8 @@ from tests.support.signin import live
 
 def test_demo_meeting_is_open_for_sign_in_with_a_roster(server, tmp_path) -> None:
     ids = publish_demo_content(server.url, server.token, tmp_path / "upload")
-    body = requests.get(f"{server.url}/api/screens/{DEMO_SCREEN}/manifest", timeout=10).content
+    url = f"{server.url}/api/screens/{DEMO_SCREEN}/manifest"
+    body = requests.get(url, headers=server.screen_auth(DEMO_SCREEN), timeout=10).content
     plan = plan_for(parse_manifest(body), datetime.now(UTC))
     assert plan.signin is not None and plan.signin.id in ids
     assert plan.signin.meeting_type == "支部党员大会"

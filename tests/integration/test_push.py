@@ -23,7 +23,8 @@ def listen(server):
 
     def start(screen=SCREEN):
         revisions: queue.Queue[int] = queue.Queue()
-        listener = PushListener(server.url, screen, revisions.put, max_backoff=1)
+        token = server.screen_token(screen)
+        listener = PushListener(server.url, screen, revisions.put, max_backoff=1, token=token)
         threading.Thread(target=listener.run, daemon=True).start()
         started.append(listener)
         return revisions
@@ -49,7 +50,8 @@ def test_the_stream_announces_the_revision_on_connect_and_on_each_change(listen,
 
 
 def run_loop(server, tmp_path, poll_seconds):
-    engine = SyncEngine(CacheStore(tmp_path / "cache"), server.url, SCREEN)
+    token = server.screen_token(SCREEN)
+    engine = SyncEngine(CacheStore(tmp_path / "cache"), server.url, SCREEN, token=token)
     loop = SyncLoop(engine, poll_seconds=poll_seconds, max_backoff=1)
     results: queue.Queue = queue.Queue()
     threading.Thread(target=loop.run, args=(results.put,), daemon=True).start()

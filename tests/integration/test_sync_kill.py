@@ -20,6 +20,7 @@ two kinds of litter that crashes leave behind; they are expected failures until 
 
 from __future__ import annotations
 
+import os
 import random
 import re
 import subprocess
@@ -37,6 +38,7 @@ from PIL import Image
 
 from content_cache.store import CacheStore, Snapshot, file_sha256
 from content_server.client import PublishClient
+from tests.support.processes import ServerProcess
 
 pytestmark = pytest.mark.e2e
 
@@ -138,17 +140,18 @@ class Content:
 # -- the sync command and the cache ------------------------------------------------------------
 
 
-def start_sync(url: str, cache: Path, log: Path) -> subprocess.Popen[bytes]:
-    command = [sys.executable, "-m", "kiosk", "sync", "--once", "--server", url,
+def start_sync(server: ServerProcess, cache: Path, log: Path) -> subprocess.Popen[bytes]:
+    command = [sys.executable, "-m", "kiosk", "sync", "--once", "--server", server.url,
                "--screen", SCREEN, "--cache", str(cache)]  # fmt: skip
+    env = {**os.environ, "KIOSK_SCREEN_TOKEN": server.screen_token(SCREEN)}
     with open(log, "wb") as err:
-        return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=err)
+        return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=err, env=env)
 
 
-def run_sync(url: str, cache: Path, log: Path) -> float:
+def run_sync(server: ServerProcess, cache: Path, log: Path) -> float:
     """One sync to completion; returns its duration in seconds."""
     started = time.monotonic()
-    proc = start_sync(url, cache, log)
+    proc = start_sync(server, cache, log)
     code = proc.wait(SYNC_TIMEOUT)
     assert code == 0, f"sync failed ({code}):\n{log.read_text()[-2000:]}"
     return time.monotonic() - started
@@ -247,8 +250,10 @@ class Tally:
 class KillLoop:
     """Starts ``kiosk sync --once`` again and again, killing it after a random delay."""
 
-    def __init__(self, url: str, workdir: Path, content: Content, cold: float) -> None:
-        self.url, self.workdir, self.content, self.cold = url, workdir, content, cold
+    def __init__(
+        self, server: ServerProcess, workdir: Path, content: Content, cold: float
+    ) -> None:
+        self.server, self.workdir, self.content, self.cold = server, workdir, content, cold
         self.rng = content.rng
         self.log = workdir / "sync.log"
         self.tally = Tally()
@@ -276,7 +281,7 @@ class KillLoop:
                 self.content.change()
 
     def _run_once(self) -> tuple[int, CacheState]:
-        proc = start_sync(self.url, self.cache, self.log)
+        proc = start_sync(self.server, self.cache, self.log)
         try:
             code = proc.wait(timeout=self.rng.uniform(0, self.cold))
         except subprocess.TimeoutExpired:
@@ -300,9 +305,9 @@ def test_sigkill_at_random_moments_never_breaks_the_cache(server, tmp_path):
     content = Content(server.url, server.token, tmp_path / "media", random.Random(SEED))
     content.publish_initial()
     log = tmp_path / "sync.log"
-    cold = run_sync(server.url, tmp_path / "cold", log)
+    cold = run_sync(server, tmp_path / "cold", log)
 
-    loop = KillLoop(server.url, tmp_path, content, cold)
+    loop = KillLoop(server, tmp_path, content, cold)
     started = time.monotonic()
     loop.run()
     print("\n" + loop.tally.report(cold, time.monotonic() - started, content.changes))
@@ -313,8 +318,8 @@ def test_sigkill_at_random_moments_never_breaks_the_cache(server, tmp_path):
     # A last change makes the final sync commit (and so collect garbage) however the last
     # run ended; test_a_crash_between_commit_and_garbage_collection_leaves_garbage shows why.
     content.client.publish({"kind": "notice", "title": "结束", "text": "同步测试结束", "to": "all"})
-    run_sync(server.url, loop.cache, log)
-    run_sync(server.url, tmp_path / "clean", log)
+    run_sync(server, loop.cache, log)
+    run_sync(server, tmp_path / "clean", log)
     assert_same_content(read_cache(loop.cache), read_cache(tmp_path / "clean"), content.uploaded)
     content.client.close()
 
@@ -361,11 +366,13 @@ CacheStore.collect_garbage = lambda self: os.kill(os.getpid(), signal.SIGKILL)
 """
 
 
-def run_dying_sync(url: str, cache: Path, patch: str) -> int:
+def run_dying_sync(server: ServerProcess, cache: Path, patch: str) -> int:
     """``kiosk sync --once`` in a process that kills itself where ``patch`` says."""
-    args = ["sync", "--once", "--server", url, "--screen", SCREEN, "--cache", str(cache)]
+    args = ["sync", "--once", "--server", server.url, "--screen", SCREEN, "--cache", str(cache)]
     code = f"{patch}\nimport sys\nfrom kiosk.cli import main\nsys.exit(main({args!r}))\n"
-    return subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=60).returncode
+    env = {**os.environ, "KIOSK_SCREEN_TOKEN": server.screen_token(SCREEN)}
+    command = [sys.executable, "-c", code]
+    return subprocess.run(command, capture_output=True, timeout=60, env=env).returncode
 
 
 def publish_poster(publisher: PublishClient, tmp_path: Path, name: str) -> dict[str, Any]:
@@ -377,9 +384,9 @@ def publish_poster(publisher: PublishClient, tmp_path: Path, name: str) -> dict[
 def test_a_crash_while_switching_snapshots_leaves_no_litter(server, publisher, tmp_path):
     publish_poster(publisher, tmp_path, "海报一")
     cache = tmp_path / "cache"
-    assert run_dying_sync(server.url, cache, DIE_WHEN_SWITCHING_SNAPSHOTS) == -9
+    assert run_dying_sync(server, cache, DIE_WHEN_SWITCHING_SNAPSHOTS) == -9
     assert not (cache / "current.json").exists()
-    run_sync(server.url, cache, tmp_path / "sync.log")
+    run_sync(server, cache, tmp_path / "sync.log")
     assert CacheStore(cache).current() is not None
     assert {p.name for p in cache.iterdir()} == CACHE_ENTRIES  # left: .current.json.*.tmp
 
@@ -387,12 +394,12 @@ def test_a_crash_while_switching_snapshots_leaves_no_litter(server, publisher, t
 def test_a_crash_between_commit_and_garbage_collection_leaves_garbage(server, publisher, tmp_path):
     cache = tmp_path / "cache"
     first = publish_poster(publisher, tmp_path, "海报一")
-    assert run_dying_sync(server.url, cache, DIE_BEFORE_MOVING_A_DOWNLOAD) == -9
+    assert run_dying_sync(server, cache, DIE_BEFORE_MOVING_A_DOWNLOAD) == -9
     assert len(list((cache / "staging").iterdir())) == 1  # its download, not yet moved
     publisher.withdraw(first["id"])
     second = publish_poster(publisher, tmp_path, "海报二")
-    assert run_dying_sync(server.url, cache, DIE_BEFORE_COLLECTING_GARBAGE) == -9
+    assert run_dying_sync(server, cache, DIE_BEFORE_COLLECTING_GARBAGE) == -9
     assert [i.id for i in CacheStore(cache).current().manifest.items] == [second["id"]]
 
-    run_sync(server.url, cache, tmp_path / "sync.log")  # not modified: "unchanged"
+    run_sync(server, cache, tmp_path / "sync.log")  # not modified: "unchanged"
     assert list((cache / "staging").iterdir()) == []  # left: the withdrawn poster's .part

@@ -29,8 +29,9 @@ def proxy(server):
 
 
 @pytest.fixture
-def engine(tmp_path, proxy):
-    return SyncEngine(CacheStore(tmp_path / "cache"), proxy.url, SCREEN)
+def engine(tmp_path, proxy, server):
+    token = server.screen_token(SCREEN)
+    return SyncEngine(CacheStore(tmp_path / "cache"), proxy.url, SCREEN, token=token)
 
 
 def test_cold_sync_then_no_change_transfers_no_manifest_body(engine, proxy, publisher, tmp_path):
@@ -117,8 +118,9 @@ def test_server_down_keeps_the_snapshot_and_offline_start_works(
 
 def test_the_manifest_endpoint_answers_304_to_its_etag(server):
     url = f"{server.url}/api/screens/{SCREEN}/manifest"
-    first = requests.get(url, timeout=5)
-    second = requests.get(url, headers={"If-None-Match": first.headers["ETag"]}, timeout=5)
+    auth = server.screen_auth(SCREEN)
+    first = requests.get(url, headers=auth, timeout=5)
+    second = requests.get(url, headers={**auth, "If-None-Match": first.headers["ETag"]}, timeout=5)
     assert second.status_code == 304 and second.content == b""
 
 

@@ -19,6 +19,8 @@ import requests
 from fastapi.testclient import TestClient
 from PIL import Image
 
+from tests.support.screen_auth import screen_auth as _screen_auth
+
 TOKEN = "test-admin-token-0123456789"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 READY = re.compile(r"content server ready on (http://[\w.:\[\]]+)")
@@ -68,9 +70,25 @@ def poster_payload(client: TestClient, **fields: Any) -> dict[str, Any]:
     return payload | fields
 
 
-def manifest(client: TestClient, screen: str = "screen-1") -> dict[str, Any]:
-    """GET a screen's manifest and insist on 200."""
-    response = client.get(f"/api/screens/{screen}/manifest")
+def screen_auth(server: TestClient | str, screen: str = "screen-1") -> dict[str, str]:
+    """The ``Authorization`` header of ``screen`` (``server``: a TestClient or a base URL)."""
+    return _screen_auth(server, screen, TOKEN)
+
+
+def get_manifest(
+    server: TestClient | str, screen: str = "screen-1", headers: dict[str, str] | None = None
+) -> Any:
+    """GET a screen's manifest as the screen does (with its token); returns the response."""
+    path = f"/api/screens/{screen}/manifest"
+    sent = {**screen_auth(server, screen), **(headers or {})}
+    if isinstance(server, str):
+        return requests.get(server + path, headers=sent, timeout=10)
+    return server.get(path, headers=sent)
+
+
+def manifest(client: TestClient | str, screen: str = "screen-1") -> dict[str, Any]:
+    """GET a screen's manifest (with its token) and insist on 200."""
+    response = get_manifest(client, screen)
     assert response.status_code == 200, response.text
     return dict(response.json())
 
@@ -84,20 +102,28 @@ class RunningServer:
     process: subprocess.Popen[str]
     data_dir: Path
     log_lines: list[str]
+    token: str = TOKEN  # the admin token
 
 
 def clean_env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("KIOSK_TOKEN", "KIOSK_ADMIN_TOKEN")}
+    secrets_env = ("KIOSK_TOKEN", "KIOSK_ADMIN_TOKEN", "KIOSK_SCREEN_KEY", "KIOSK_SCREEN_TOKEN")
+    env = {k: v for k, v in os.environ.items() if k not in secrets_env}
     env["PYTHONUNBUFFERED"] = "1"
     return env
 
 
-def start_server(data_dir: Path, token: str = TOKEN) -> RunningServer:
+def start_server(
+    data_dir: Path, token: str = TOKEN, env: dict[str, str] | None = None
+) -> RunningServer:
     """``python -m content_server.cli server --port 0``; waits for its ready line and /healthz."""
     command = [sys.executable, "-m", "content_server.cli", "server", "--data", str(data_dir)]
     command += ["--host", "127.0.0.1", "--port", "0", "--admin-token", token]
     process = subprocess.Popen(
-        command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=clean_env()
+        command,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env or clean_env(),
     )
     lines: queue.Queue[str | None] = queue.Queue()
     log_lines: list[str] = []
@@ -110,7 +136,7 @@ def start_server(data_dir: Path, token: str = TOKEN) -> RunningServer:
         lines.put(None)
 
     threading.Thread(target=pump, daemon=True).start()
-    server = RunningServer(_wait_ready(lines, process), process, data_dir, log_lines)
+    server = RunningServer(_wait_ready(lines, process), process, data_dir, log_lines, token)
     _wait_healthy(server.url)
     return server
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 from httpx import Response
-from server_helpers import AUTH, FakeClock
+from server_helpers import AUTH, FakeClock, get_manifest
 
 from content_cache.signin_token import token_for, window_at
 from tests.support.signin import BRANCH, MEMBERS, roster_csv
@@ -45,7 +45,7 @@ def new_meeting(client: TestClient, clock: FakeClock, **fields: Any) -> dict[str
 
 
 def meeting_item(client: TestClient, meeting_id: str, screen: str = "screen-1") -> dict[str, Any]:
-    items = client.get(f"/api/screens/{screen}/manifest").json()["items"]
+    items = get_manifest(client, screen).json()["items"]
     [item] = [i for i in items if i["id"] == meeting_id]
     return dict(item)
 

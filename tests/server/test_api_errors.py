@@ -129,13 +129,13 @@ def test_client_chosen_id_is_replaced(client: TestClient) -> None:
     ["bad%20id!", "-leading-dash", "x" * 65, "%E5%B1%8F%E5%B9%95", "%2E%2E", "a.b"],
 )
 def test_bad_screen_id_in_manifest_url(client: TestClient, screen: str) -> None:
-    response = client.get(f"/api/screens/{screen}/manifest")
+    response = client.get(f"/api/screens/{screen}/manifest", headers=AUTH)
     assert_error(response, 400, "bad_screen_id", "屏幕编号")
 
 
 @pytest.mark.parametrize("path", ["/api/screens/..%2F..%2Fetc/manifest", "/api/screens/../etc"])
 def test_path_like_screen_id_never_matches(client: TestClient, path: str) -> None:
-    response = client.get(path)
+    response = client.get(path, headers=AUTH)
     assert response.status_code in (400, 404)
     assert "code" in response.json()
 

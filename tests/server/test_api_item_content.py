@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from server_helpers import AUTH, manifest, publish
+from server_helpers import AUTH, get_manifest, manifest, publish
 
 from content_cache.wire import parse_manifest
 from kiosk.core.schedule import plan_for
@@ -51,7 +51,7 @@ def test_names_with_markup_are_stored_verbatim(client: TestClient) -> None:
 def test_an_urgent_notice_reaches_the_screens_plan(client: TestClient) -> None:
     publish(client, kind="notice", text="普通通知", to="all")
     urgent = publish(client, kind="notice", text="紧急：今天下午停电", urgent=True, to="all")
-    parsed = parse_manifest(client.get("/api/screens/s1/manifest").content)
+    parsed = parse_manifest(get_manifest(client, "s1").content)
     plan = plan_for(parsed, datetime(2026, 6, 1, 5, 0, tzinfo=UTC))
     assert plan.urgent is not None and plan.urgent.id == urgent["id"]
     assert [n.text for n in plan.notices] == ["普通通知"]
@@ -61,6 +61,6 @@ def test_an_emergency_stop_for_all_screens_blanks_the_plan(client: TestClient) -
     publish(client, kind="notice", text="紧急", urgent=True, to="all")
     client.put("/api/screens/s1/settings", headers=AUTH, json={"emergency_stop": False})
     client.put("/api/screens/all/settings", headers=AUTH, json={"emergency_stop": True})
-    parsed = parse_manifest(client.get("/api/screens/s1/manifest").content)
+    parsed = parse_manifest(get_manifest(client, "s1").content)
     plan = plan_for(parsed, datetime(2026, 6, 1, 5, 0, tzinfo=UTC))
     assert plan.stopped and plan.urgent is None and plan.rotation == []

@@ -5,7 +5,16 @@ from __future__ import annotations
 import hashlib
 
 from fastapi.testclient import TestClient
-from server_helpers import AUTH, ID_RE, FakeClock, image_bytes, manifest, poster_payload, publish
+from server_helpers import (
+    AUTH,
+    ID_RE,
+    FakeClock,
+    get_manifest,
+    image_bytes,
+    manifest,
+    poster_payload,
+    publish,
+)
 
 from content_cache.wire import Notice, Poster, parse_manifest
 
@@ -21,7 +30,7 @@ def test_poster_and_notice_reach_the_manifest(client: TestClient) -> None:
     assert notice["id"].startswith("n-")
     assert notice["revision"] == poster["revision"] + 1
 
-    response = client.get("/api/screens/screen-1/manifest")
+    response = get_manifest(client, "screen-1")
     parsed = parse_manifest(response.content)
     assert parsed.screen_id == "screen-1"
     assert parsed.revision == notice["revision"]
@@ -48,9 +57,9 @@ def test_unchanged_manifest_is_byte_identical_and_revalidates_with_304(
     client: TestClient, clock: FakeClock
 ) -> None:
     publish(client, kind="notice", text="通知", to="all")
-    first = client.get("/api/screens/screen-1/manifest")
+    first = get_manifest(client, "screen-1")
     clock.advance(minutes=5)
-    second = client.get("/api/screens/screen-1/manifest")
+    second = get_manifest(client, "screen-1")
     assert first.content == second.content
     etag = first.headers["ETag"]
     assert etag.startswith('"') and not etag.startswith("W/")
@@ -58,23 +67,23 @@ def test_unchanged_manifest_is_byte_identical_and_revalidates_with_304(
     assert first.headers["Cache-Control"] == "no-cache"
     assert first.headers["Content-Type"].startswith("application/json")
 
-    cached = client.get("/api/screens/screen-1/manifest", headers={"If-None-Match": etag})
+    cached = get_manifest(client, "screen-1", headers={"If-None-Match": etag})
     assert cached.status_code == 304
     assert cached.content == b""
     assert cached.headers["ETag"] == etag
-    stale = client.get("/api/screens/screen-1/manifest", headers={"If-None-Match": '"old"'})
+    stale = get_manifest(client, "screen-1", headers={"If-None-Match": '"old"'})
     assert stale.status_code == 200
 
 
 def test_publishing_to_one_screen_leaves_the_others_alone(client: TestClient) -> None:
     publish(client, kind="notice", text="全体", to="all")
-    before_a = client.get("/api/screens/screen-a/manifest")
-    before_b = client.get("/api/screens/screen-b/manifest")
+    before_a = get_manifest(client, "screen-a")
+    before_b = get_manifest(client, "screen-b")
 
     only_a = publish(client, kind="notice", text="只给 A", to="screen-a")
 
-    after_a = client.get("/api/screens/screen-a/manifest")
-    after_b = client.get("/api/screens/screen-b/manifest")
+    after_a = get_manifest(client, "screen-a")
+    after_b = get_manifest(client, "screen-b")
     assert after_b.headers["ETag"] == before_b.headers["ETag"]
     assert after_b.json()["revision"] == before_b.json()["revision"]
     assert after_a.headers["ETag"] != before_a.headers["ETag"]
@@ -91,7 +100,7 @@ def test_screen_prefix_in_target_is_accepted(client: TestClient) -> None:
 def test_withdrawing_removes_the_item_and_bumps_the_revision(client: TestClient) -> None:
     keep = publish(client, kind="notice", text="保留", to="all")
     gone = publish(client, kind="notice", text="撤回", to="all")
-    before = client.get("/api/screens/screen-1/manifest")
+    before = get_manifest(client, "screen-1")
 
     response = client.delete(f"/api/items/{gone['id']}", headers=AUTH)
     assert response.status_code == 200
@@ -99,7 +108,7 @@ def test_withdrawing_removes_the_item_and_bumps_the_revision(client: TestClient)
     assert withdrawn["id"] == gone["id"]
     assert withdrawn["revision"] > gone["revision"]
 
-    after = client.get("/api/screens/screen-1/manifest")
+    after = get_manifest(client, "screen-1")
     assert after.headers["ETag"] != before.headers["ETag"]
     assert after.json()["revision"] == withdrawn["revision"]
     assert [item["id"] for item in after.json()["items"]] == [keep["id"]]
@@ -171,7 +180,7 @@ def test_generated_at_is_when_the_revision_was_made(client: TestClient, clock: F
     publish(client, kind="notice", text="通知", to="all")
     published_at = clock.now
     clock.advance(hours=3)
-    parsed = parse_manifest(client.get("/api/screens/screen-1/manifest").content)
+    parsed = parse_manifest(get_manifest(client, "screen-1").content)
     assert parsed.generated_at == published_at
 
 
@@ -222,7 +231,7 @@ def test_every_item_kind_round_trips(client: TestClient) -> None:
             "closes_at": "2026-06-05T15:30",
         },
     )
-    parsed = parse_manifest(client.get("/api/screens/screen-1/manifest").content)
+    parsed = parse_manifest(get_manifest(client, "screen-1").content)
     assert [item.kind for item in parsed.items] == ["poster", "video", "honor_roll", "meeting"]
     assert len(parsed.assets()) == 3
     assert parsed.items[1].video.media_type == "video/mp4"  # type: ignore[union-attr]

@@ -7,7 +7,7 @@ from contextlib import closing
 from pathlib import Path
 
 from fastapi.testclient import TestClient
-from server_helpers import AUTH, FakeClock, manifest, publish
+from server_helpers import AUTH, FakeClock, get_manifest, manifest, publish
 
 
 def put_settings(client: TestClient, screen: str, **settings: object):  # noqa: ANN201
@@ -16,7 +16,7 @@ def put_settings(client: TestClient, screen: str, **settings: object):  # noqa: 
 
 def test_settings_appear_in_that_screens_manifest_only(client: TestClient) -> None:
     publish(client, kind="notice", text="全体", to="all")
-    other_before = client.get("/api/screens/screen-b/manifest")
+    other_before = get_manifest(client, "screen-b")
 
     response = put_settings(
         client,
@@ -39,7 +39,7 @@ def test_settings_appear_in_that_screens_manifest_only(client: TestClient) -> No
     assert settings["settings"]["theme"] == "solemn"
     assert settings["settings"]["power"][0]["on"] == "07:30:00"
     assert settings["settings"]["mourning_dates"] == ["2026-12-13"]
-    other_after = client.get("/api/screens/screen-b/manifest")
+    other_after = get_manifest(client, "screen-b")
     assert other_after.headers["ETag"] == other_before.headers["ETag"]
 
 
@@ -54,7 +54,7 @@ def test_settings_are_merged_and_null_restores_the_default(client: TestClient) -
 
 
 def test_invalid_settings_are_refused_and_change_nothing(client: TestClient) -> None:
-    before = client.get("/api/screens/screen-a/manifest").headers["ETag"]
+    before = get_manifest(client, "screen-a").headers["ETag"]
     response = put_settings(client, "screen-a", orientation="sideways")
     assert response.status_code == 422
     assert response.json()["code"] == "invalid_settings"
@@ -62,7 +62,7 @@ def test_invalid_settings_are_refused_and_change_nothing(client: TestClient) -> 
     unknown = put_settings(client, "screen-a", colour="red")
     assert unknown.status_code == 422
     assert unknown.json() == {"detail": "未知的设置项：colour", "code": "unknown_field"}
-    assert client.get("/api/screens/screen-a/manifest").headers["ETag"] == before
+    assert get_manifest(client, "screen-a").headers["ETag"] == before
 
 
 def test_settings_for_a_bad_screen_id(client: TestClient) -> None:

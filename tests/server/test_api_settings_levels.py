@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from server_helpers import AUTH, manifest, publish
+from server_helpers import AUTH, get_manifest, manifest, publish
 
 from content_server.events import ChangeNotifier
 
@@ -55,7 +55,7 @@ def settings_of(client: TestClient, screen: str) -> dict[str, Any]:
 
 
 def etags(client: TestClient) -> dict[str, str]:
-    return {s: client.get(f"/api/screens/{s}/manifest").headers["ETag"] for s in SCREENS}
+    return {s: get_manifest(client, s).headers["ETag"] for s in SCREENS}
 
 
 def test_all_screens_settings_sit_under_each_screens_own(client: TestClient) -> None:
@@ -227,8 +227,8 @@ def test_settings_need_the_admin_token(client: TestClient) -> None:
 
 
 def test_all_is_not_a_screen(client: TestClient) -> None:
-    for path in ("/api/screens/all/manifest", "/api/screens/all/events"):
-        response = client.get(path)
+    for path in ("/api/screens/all/manifest", "/api/screens/all/events", "/api/screens/all/token"):
+        response = client.get(path, headers=AUTH)
         assert response.status_code == 400
         assert response.json()["code"] == "reserved_screen_id"
     refused = client.post(

@@ -48,10 +48,6 @@ def test_the_token_lets_an_admin_in(client: TestClient) -> None:
     assert client.get("/api/items", headers=lower_scheme).status_code == 200
 
 
-def test_screens_fetch_manifests_without_a_token(client: TestClient) -> None:
-    assert client.get("/api/screens/screen-1/manifest").status_code == 200
-
-
 def test_nothing_is_stored_by_an_unauthorised_upload(client: TestClient, data_dir) -> None:
     response = client.post("/api/assets", files={"file": ("a.png", b"\x89PNG")})
     assert response.status_code == 401

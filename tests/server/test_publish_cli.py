@@ -13,6 +13,7 @@ from server_helpers import (
     RunningServer,
     assert_one_line_error,
     clean_env,
+    get_manifest,
     image_bytes,
     last_line,
     publish_cli,
@@ -25,7 +26,7 @@ pytestmark = pytest.mark.e2e
 
 
 def manifest_items(server: RunningServer, screen: str) -> dict[str, dict]:
-    response = requests.get(f"{server.url}/api/screens/{screen}/manifest", timeout=10)
+    response = get_manifest(server.url, screen)
     response.raise_for_status()
     return {item["id"]: item for item in response.json()["items"]}
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from server_helpers import TOKEN, RunningServer, image_bytes
+from server_helpers import TOKEN, RunningServer, get_manifest, image_bytes
 
 from content_server.client import PublishClient, PublishError
 
@@ -65,7 +65,7 @@ def test_settings_and_withdraw(client: PublishClient, live_server: RunningServer
     withdrawn = client.withdraw(item["id"])
     assert withdrawn["id"] == item["id"]
     assert withdrawn["revision"] > item["revision"]
-    manifest = requests.get(f"{live_server.url}/api/screens/client-screen/manifest", timeout=10)
+    manifest = get_manifest(live_server.url, "client-screen")
     assert manifest.json()["revision"] == withdrawn["revision"]
     assert manifest.json()["settings"]["org_name"] == "第一党支部"
 

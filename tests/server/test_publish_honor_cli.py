@@ -13,6 +13,7 @@ from server_helpers import (
     ID_RE,
     RunningServer,
     assert_one_line_error,
+    get_manifest,
     image_bytes,
     last_line,
     publish_cli,
@@ -22,7 +23,7 @@ pytestmark = pytest.mark.e2e
 
 
 def honor_items(server: RunningServer, screen: str) -> dict[str, dict[str, Any]]:
-    response = requests.get(f"{server.url}/api/screens/{screen}/manifest", timeout=10)
+    response = get_manifest(server.url, screen)
     response.raise_for_status()
     return {i["id"]: i for i in response.json()["items"] if i["kind"] == "honor_roll"}
 

@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
 from server_helpers import (
     RunningServer,
     assert_one_line_error,
+    get_manifest,
     last_line,
     publish_cli,
     start_server,
@@ -32,7 +32,7 @@ def fresh_server(tmp_path: Path) -> Iterator[RunningServer]:
 
 
 def screen_manifest(server: RunningServer, screen: str) -> dict[str, Any]:
-    response = requests.get(f"{server.url}/api/screens/{screen}/manifest", timeout=10)
+    response = get_manifest(server.url, screen)
     response.raise_for_status()
     return dict(response.json())
 

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
-from server_helpers import AUTH, FakeClock
+from server_helpers import AUTH, FakeClock, get_manifest
 from signin_helpers import BRANCH, meeting_item, new_meeting, put_roster, roster_csv
 
 from content_cache.wire import Meeting, parse_manifest
@@ -29,7 +29,7 @@ def test_a_meeting_reaches_its_screens_with_the_signin_parameters(
     assert datetime.fromisoformat(created["closes_at"]) == start + timedelta(minutes=30)
     assert created["expected"] == 3
 
-    manifest = parse_manifest(client.get("/api/screens/screen-1/manifest").content)
+    manifest = parse_manifest(get_manifest(client, "screen-1").content)
     [item] = manifest.items
     assert isinstance(item, Meeting)
     assert item.id == meeting_id
@@ -48,7 +48,7 @@ def test_a_meeting_reaches_its_screens_with_the_signin_parameters(
     assert item.valid_until == item.end
     assert manifest.revision == created["revision"]
 
-    assert client.get("/api/screens/screen-2/manifest").json()["items"] == []
+    assert get_manifest(client, "screen-2").json()["items"] == []
 
 
 def test_each_meeting_has_its_own_secret_and_admins_never_see_it(
@@ -146,7 +146,7 @@ def test_meetings_need_the_admin_token(client: TestClient, clock: FakeClock) -> 
 def test_withdrawing_the_item_closes_signin(client: TestClient, clock: FakeClock) -> None:
     created = new_meeting(client, clock)
     assert client.delete(f"/api/items/{created['id']}", headers=AUTH).status_code == 200
-    assert client.get("/api/screens/screen-1/manifest").json()["items"] == []
+    assert get_manifest(client, "screen-1").json()["items"] == []
     page = client.get(f"/m/{created['id']}")
     assert page.status_code == 410
     assert "该会议已撤销" in page.text

@@ -12,6 +12,7 @@ from server_helpers import (
     AUTH,
     RunningServer,
     assert_one_line_error,
+    get_manifest,
     image_bytes,
     last_line,
     manifest,
@@ -153,7 +154,7 @@ def test_publish_video_end_to_end(live_server: RunningServer, test_videos, tmp_p
     item_id = last_line(result)
     assert item_id.startswith("v-")
     assert "3.0 秒" in result.stdout and "h264/aac" in result.stdout
-    response = requests.get(f"{live_server.url}/api/screens/video-screen/manifest", timeout=10)
+    response = get_manifest(live_server.url, "video-screen")
     [item] = [i for i in response.json()["items"] if i["id"] == item_id]
     assert item["kind"] == "video" and item["category"] == "国史讲堂"
     assert item["length_seconds"] == pytest.approx(3.0, abs=0.1)

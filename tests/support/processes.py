@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.demo import start_server, stop_server, wait_until_ready
+from tests.support.screen_auth import bearer
+from tests.support.screen_auth import screen_token as ask_screen_token
 
 LogLine = dict[str, Any]
 
@@ -25,9 +27,21 @@ class ServerProcess:
     def __init__(self, data_dir: Path, token: str | None = None, port: int = 0) -> None:
         self.data_dir = data_dir
         self.token = token or secrets.token_urlsafe(16)
+        self._screen_tokens: dict[str, str] = {}
         self.proc = start_server(data_dir, self.token, port)
         self.url = wait_until_ready(self.proc)
         self.port = int(self.url.rsplit(":", 1)[1])
+
+    def screen_token(self, screen: str) -> str:
+        """The token of ``screen`` (what ``kiosk publish ... screen-token`` prints); the
+        server keeps its screen key across restarts, so tokens are asked for once."""
+        if screen not in self._screen_tokens:
+            self._screen_tokens[screen] = ask_screen_token(self.url, screen, self.token)
+        return self._screen_tokens[screen]
+
+    def screen_auth(self, screen: str) -> dict[str, str]:
+        """The ``Authorization`` header of ``screen``'s own requests."""
+        return bearer(self.screen_token(screen))
 
     def stop(self) -> None:
         stop_server(self.proc)
@@ -40,11 +54,20 @@ class ServerProcess:
 
 
 class ScreenProcess:
-    """``kiosk run`` under the offscreen platform, logging JSON lines that tests wait on."""
+    """``kiosk run`` under the offscreen platform, logging JSON lines that tests wait on.
 
-    def __init__(self, args: list[str], env: dict[str, str] | None = None) -> None:
+    ``token`` is the screen's token (``ServerProcess.screen_token``), passed as
+    ``$KIOSK_SCREEN_TOKEN``; without it the screen runs with none.
+    """
+
+    def __init__(
+        self, args: list[str], env: dict[str, str] | None = None, token: str | None = None
+    ) -> None:
         full_env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONUNBUFFERED": "1"}
+        full_env.pop("KIOSK_SCREEN_TOKEN", None)
         full_env.update(env or {})
+        if token is not None:
+            full_env["KIOSK_SCREEN_TOKEN"] = token
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "kiosk", "run", "--log-json", *args],
             stdout=subprocess.DEVNULL,

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 import requests
 
 from content_cache.signin_token import signin_url
+from tests.support.screen_auth import screen_auth
 
 BRANCH = "第一党支部"
 # (name, member_no, phone): 张建国 signs in with 8001, 李红 with 9002, 王芳 (no phone) with DY003.
@@ -32,10 +33,11 @@ class Server(Protocol):
     """What the helpers need of a server fixture (``ServerProcess`` or ``RunningServer``)."""
 
     url: str
+    token: str  # the admin token
 
 
 def _auth(server: Server, token: str | None) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token or server.token}"}  # type: ignore[attr-defined]
+    return {"Authorization": f"Bearer {token or server.token}"}
 
 
 def roster_csv(
@@ -103,8 +105,12 @@ def create_meeting(
 
 
 def meeting_item(server: Server, screen: str, meeting_id: str) -> dict[str, Any]:
-    """The ``meeting`` item as the screen's manifest carries it (with ``signin.secret``)."""
-    response = requests.get(f"{server.url}/api/screens/{screen}/manifest", timeout=TIMEOUT)
+    """The ``meeting`` item as the screen's manifest carries it (with ``signin.secret``),
+    read with the screen's token."""
+    headers = screen_auth(server.url, screen, server.token)
+    response = requests.get(
+        f"{server.url}/api/screens/{screen}/manifest", headers=headers, timeout=TIMEOUT
+    )
     response.raise_for_status()
     [item] = [i for i in response.json()["items"] if i["id"] == meeting_id]
     return dict(item)
