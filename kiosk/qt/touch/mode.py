@@ -113,12 +113,13 @@ class TouchMode(QObject):
         self._message_timer = QTimer(self)
         self._message_timer.setSingleShot(True)
         self._message_timer.timeout.connect(self._clear_message)
-        self._hint = QLabel(ATTRACT_HINT, window.header)  # hidden with the header at power-off
+        self._hint = QLabel(ATTRACT_HINT, window)
         self._hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self._hint.hide()
         window.minute_passed.connect(self._refresh_hint)
         window.setAttribute(Qt.WidgetAttribute.WA_AcceptTouchEvents)
         window.installEventFilter(self)
+        window.main_zone.installEventFilter(self)  # resized with the notice band, hidden at off
         QTimer.singleShot(0, self._refresh_hint)
 
     # -- public API ------------------------------------------------------------------------
@@ -255,6 +256,7 @@ class TouchMode(QObject):
         self.idle.stop()
         self._message_timer.stop()
         self._window.removeEventFilter(self)
+        self._window.main_zone.removeEventFilter(self)
         if self._shell is not None:
             self.player_view.release()
             self.honor_page.close_down()
@@ -262,6 +264,11 @@ class TouchMode(QObject):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         kind = event.type()
+        if watched is not self._window:
+            if kind in (QEvent.Type.Resize, QEvent.Type.Move, QEvent.Type.Show,
+                        QEvent.Type.Hide):  # fmt: skip
+                self._refresh_hint()
+            return False
         if kind == QEvent.Type.Resize:
             self._refresh_hint()
             if self._shell is not None:
@@ -278,12 +285,14 @@ class TouchMode(QObject):
         return not self._hint.isHidden()
 
     def _refresh_hint(self) -> None:
-        """Show the hint in the header's middle while the attract loop runs in touch mode."""
+        """Show the hint in the main zone's lower right corner (where a portrait poster in a
+        landscape zone leaves its band) while the attract loop runs in touch mode."""
         if self.is_open() and not self._window.is_powered():
             self.close("power_off")  # checked every minute: the schedule turned the screen off
-        show = self.enabled() and not self.is_open()
+        zone = self._window.main_zone
+        show = self.enabled() and not self.is_open() and not zone.isHidden()
         if show:
-            theme, header = self._window.theme, self._window.header
+            theme, area = self._window.theme, zone.geometry()
             metrics = Metrics.for_size(theme, self._window.width(), self._window.height())
             font = theme.font(metrics.px("touch_text"), bold=True)
             style_label(self._hint, font, theme.color("tag_text"))
@@ -292,9 +301,10 @@ class TouchMode(QObject):
                 f"QLabel {{ background: {theme.colors.accent}; border-radius: {pad}px; }}"
             )
             width = self._hint.sizeHint().width() + 3 * pad
-            height = min(header.height() - pad, metrics.px("touch_text") * 2)
-            self._hint.setGeometry(QRect((header.width() - width) // 2,
-                                         (header.height() - height) // 2, width, height))
+            height = metrics.px("touch_text") * 2
+            margin = metrics.px("margin") * 3 // 2  # inside a page's gold frame
+            self._hint.setGeometry(QRect(area.right() + 1 - width - margin,
+                                         area.bottom() + 1 - height - margin, width, height))
             self._hint.raise_()
         self._hint.setVisible(show)
 
