@@ -3,7 +3,9 @@
 ``SyncEngine.sync_once`` does one conditional GET of the manifest and, when it changed, downloads
 only the assets the store does not have, verifies them and commits the new snapshot atomically.
 ``SyncLoop`` repeats that forever with a poll interval (with jitter) and capped exponential
-backoff after failures; ``wake()`` makes it sync at once.
+backoff after failures; ``wake()`` makes it sync at once. With ``learning`` it also runs the
+learning-record uploader (``content_cache.learning_upload.LearningLoop``) on a thread of its own and
+wakes it after every sync that reached the server.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import CancelledError, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 from urllib.parse import quote
 
 import requests
@@ -25,6 +27,9 @@ from content_cache.push import PushListener
 from content_cache.screen_auth import auth_headers, refused_message
 from content_cache.store import AssetError, CacheFullError, CacheStore, Snapshot
 from content_cache.wire import AssetRef, Manifest, ManifestError, parse_manifest
+
+if TYPE_CHECKING:
+    from content_cache.learning_upload import LearningLoop
 
 log = logging.getLogger("content_cache.sync")
 
@@ -243,6 +248,8 @@ class SyncLoop:
         poll_seconds: pause after a successful sync.
         max_backoff: cap of the exponential backoff after failures.
         jitter: fraction by which pauses are randomly lengthened or shortened.
+        learning: the learning-record upload loop to run beside the sync (started and
+            stopped with it, woken after every sync that reached the server).
     """
 
     def __init__(
@@ -253,9 +260,11 @@ class SyncLoop:
         jitter: float = 0.1,
         rng: random.Random | None = None,
         push: bool = True,
+        learning: LearningLoop | None = None,
     ) -> None:
         self.engine = engine
         self.push = push
+        self.learning = learning
         self._known_revision: int | None = None
         self.poll_seconds = poll_seconds
         self.max_backoff = max_backoff
@@ -271,11 +280,15 @@ class SyncLoop:
         revision other than the one in the cache.
         """
         listener = self._start_push() if self.push else None
+        if self.learning is not None:
+            self.learning.start()
         try:
             self._run(on_result)
         finally:
             if listener is not None:
                 listener.stop()
+            if self.learning is not None:
+                self.learning.stop()
 
     def _start_push(self) -> PushListener:
         engine = self.engine
@@ -308,6 +321,8 @@ class SyncLoop:
             last_status = result.status
             if result.snapshot is not None:
                 self._known_revision = result.snapshot.manifest.revision
+            if self.learning is not None and result.status != "failed":
+                self.learning.wake()  # the server is reachable: send what was queued
             on_result(SyncResult(**{**result.__dict__, "retry_in": pause}))
             self._wait(pause)
 

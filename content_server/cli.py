@@ -252,6 +252,18 @@ def add_publish_parser(
     attendance.add_argument("--html", type=Path, metavar="OUT", help="Save the printable page.")
     attendance.set_defaults(run=_attendance)
 
+    learning = actions.add_parser(
+        "learning-totals",
+        help="Show learning totals per course or branch (学习统计).",
+        description="Watch time, plays and completions from the screens' learning records. "
+        "A record counts for the branch (org_name) its screen had when the record arrived.",
+        parents=[common],
+    )
+    learning.add_argument(
+        "--by", choices=("course", "branch"), default="course", help="Group by (default course)."
+    )
+    learning.set_defaults(run=_learning_totals)
+
     withdraw = actions.add_parser("withdraw", help="Withdraw an item (撤回).", parents=[common])
     withdraw.add_argument("item_id", metavar="ITEM_ID", help="Id printed when it was published.")
     withdraw.set_defaults(run=_withdraw)
@@ -296,6 +308,7 @@ def add_publish_parser(
         roster,
         meeting,
         attendance,
+        learning,
         withdraw,
         screen,
         token,
@@ -411,6 +424,47 @@ def _write_file(path: Path, data: bytes) -> None:
         path.write_bytes(data)
     except OSError as exc:
         raise PublishError(f"无法写入文件 {path}：{exc.strerror or exc}", "file_error") from None
+
+
+def _learning_totals(client: PublishClient, args: argparse.Namespace) -> int:
+    rows = client.learning_totals(args.by)
+    if args.by == "course":
+        header = ["课程", "分类", "播放次数", "完成次数", "观看时长"]
+        table = [
+            [f"{r['title'] or r['course_id']}（{r['course_id']}）", r["category"] or "-"]
+            + _learning_figures(r)
+            for r in rows
+        ]
+    else:
+        header = ["支部", "播放次数", "完成次数", "观看时长"]
+        table = [[r["branch"] or "（未设置支部）", *_learning_figures(r)] for r in rows]
+    if not table:
+        print("还没有学习记录")
+        return 0
+    for line in _table_lines(header, table):
+        print(line)
+    return 0
+
+
+def _learning_figures(row: dict[str, Any]) -> list[str]:
+    seconds = round(float(row["watch_seconds"]))
+    hours, rest = divmod(seconds, 3600)
+    watched = f"{hours}:{rest // 60:02d}:{rest % 60:02d}"
+    return [str(row["plays"]), str(row["completions"]), watched]
+
+
+def _table_lines(header: list[str], rows: list[list[str]]) -> list[str]:
+    """Columns padded to the widest cell; CJK characters count as two columns."""
+    import unicodedata
+
+    def width(text: str) -> int:
+        return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+    widths = [max(width(row[i]) for row in [header, *rows]) for i in range(len(header))]
+    return [
+        "  ".join(cell + " " * (widths[i] - width(cell)) for i, cell in enumerate(row)).rstrip()
+        for row in [header, *rows]
+    ]
 
 
 def _withdraw(client: PublishClient, args: argparse.Namespace) -> int:

@@ -156,6 +156,10 @@ class PublishClient:
         """A meeting's attendance record as a printable HTML page."""
         return self._send("GET", f"/api/meetings/{quote(meeting_id, safe='')}/attendance").text
 
+    def learning_totals(self, by: str = "course") -> list[dict[str, Any]]:
+        """Learning totals per ``course`` or ``branch`` (watch_seconds, plays, completions)."""
+        return list(self._request("GET", "/api/learning/totals", params={"by": by})["totals"])
+
     def close(self) -> None:
         """Close the underlying session."""
         self._session.close()

@@ -2,12 +2,15 @@
 
 The sync engine (and with it ``requests``) is imported only when it is made, so the screen
 can show its cached content from :func:`make_store` before the network side is loaded.
+Learning records (:func:`make_learning_queue`) live in ``learning.db`` in the cache
+directory; the sync loop uploads them on a thread of its own.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from content_cache.learning import LEARNING_DB, LearningQueue
 from content_cache.store import CacheStore
 from kiosk.core.config import ScreenConfig
 
@@ -34,8 +37,30 @@ def make_engine(config: ScreenConfig, store: CacheStore | None = None) -> SyncEn
     )
 
 
-def make_loop(engine: SyncEngine, config: ScreenConfig) -> SyncLoop:
-    """The loop that keeps the cache in sync: poll, backoff, push."""
-    from content_cache.sync import SyncLoop
+def make_learning_queue(config: ScreenConfig) -> LearningQueue:
+    """The screen's queue of learning records: ``<cache>/learning.db``."""
+    return LearningQueue(config.cache / LEARNING_DB)
 
-    return SyncLoop(engine, config.poll_seconds, config.max_backoff_seconds, push=config.push)
+
+def make_loop(
+    engine: SyncEngine, config: ScreenConfig, learning: LearningQueue | None = None
+) -> SyncLoop:
+    """The loop that keeps the cache in sync (poll, backoff, push) and uploads learning
+    records beside it. ``learning`` is the queue the screen records into (one is opened if
+    None); each new record wakes the uploader."""
+    from content_cache.learning_upload import LearningLoop, LearningUploader
+    from content_cache.screen_auth import screen_session
+    from content_cache.sync import USER_AGENT, SyncLoop
+
+    queue = learning if learning is not None else make_learning_queue(config)
+    session = screen_session(config.screen_token, USER_AGENT)  # the uploads are the screen's own
+    uploader = LearningUploader(queue, config.server, config.screen, session=session)
+    upload_loop = LearningLoop(uploader, interval=config.poll_seconds)
+    queue.on_record = upload_loop.wake
+    return SyncLoop(
+        engine,
+        config.poll_seconds,
+        config.max_backoff_seconds,
+        push=config.push,
+        learning=upload_loop,
+    )

@@ -9,6 +9,8 @@ QT_FREE = [
     "content_cache.wire",
     "content_cache.store",
     "content_cache.sync",
+    "content_cache.learning",
+    "content_cache.learning_upload",
     "kiosk.core.schedule",
     "kiosk.core.config",
     "kiosk.core.logs",
@@ -42,3 +44,9 @@ def test_screen_side_imports_no_server(module):
 def test_content_cache_imports_neither_qt_nor_kiosk():
     loaded = loaded_after_import("content_cache.sync")
     assert not {m for m in loaded if m.split(".")[0] in ("kiosk", "PySide6", "content_server")}
+
+
+def test_recording_learning_loads_no_network_code():
+    """The touch screen records before its network side is loaded (footprint)."""
+    loaded = loaded_after_import("content_cache.learning")
+    assert not {m for m in loaded if m.split(".")[0] in ("requests", "urllib3")}
