@@ -5,12 +5,9 @@ from __future__ import annotations
 
 import queue
 import threading
-from datetime import UTC, datetime
-
-import requests
 
 from content_cache.live_count import LiveCount, LiveCountListener, parse_live_count
-from tests.support.signin import create_meeting, import_roster, qr_url
+from tests.support.signin import create_meeting, import_roster, sign_in
 
 WAIT = 20.0
 
@@ -45,16 +42,6 @@ class Collector:
         assert not self.thread.is_alive()
 
 
-def _sign_in(server, screen: str, meeting_id: str, name: str, factor: str) -> None:  # noqa: ANN001
-    url = qr_url(server, screen, meeting_id, datetime.now(UTC))
-    w, t = (part.split("=", 1)[1] for part in url.split("?", 1)[1].split("&"))
-    response = requests.post(
-        f"{server.url}/m/{meeting_id}", data={"w": w, "t": t, "name": name, "factor": factor},
-        timeout=10,
-    )  # fmt: skip
-    assert response.status_code == 200 and "签到成功" in response.text, response.text
-
-
 def test_counts_are_pushed_and_an_outage_is_reported(server) -> None:
     import_roster(server)
     meeting = create_meeting(server, to="s1")["id"]
@@ -62,13 +49,13 @@ def test_counts_are_pushed_and_an_outage_is_reported(server) -> None:
     try:
         first = collector.next_count(0)
         assert (first.meeting_id, first.expected, first.latest) == (meeting, 3, ())
-        _sign_in(server, "s1", meeting, "李红", "9002")
+        sign_in(server, "s1", meeting, "李红", "9002")
         pushed = collector.next_count(1)
         assert pushed.latest == ("李红",) and pushed.revision > first.revision
         server.stop()
         collector.next_outage()
         server.restart()
-        _sign_in(server, "s1", meeting, "张建国", "8001")
+        sign_in(server, "s1", meeting, "张建国", "8001")
         again = collector.next_count(2)
         assert again.latest == ("张建国", "李红")  # newest first
     finally:
@@ -81,7 +68,7 @@ def test_polls_when_the_stream_cannot_be_had(server) -> None:
     collector = Collector(server.url, meeting, f"{server.url}/api/meetings/{meeting}/nothing")
     try:
         collector.next_count(0)
-        _sign_in(server, "s1", meeting, "王芳", "DY003")
+        sign_in(server, "s1", meeting, "王芳", "DY003")
         assert collector.next_count(1).latest == ("王芳",)
     finally:
         collector.stop()

@@ -133,3 +133,14 @@ def live(server: Server, meeting_id: str) -> dict[str, Any]:
     response = requests.get(f"{server.url}/api/meetings/{meeting_id}/live", timeout=TIMEOUT)
     response.raise_for_status()
     return dict(response.json())
+
+
+def sign_in(server: Server, screen: str, meeting_id: str, name: str, factor: str) -> None:
+    """Sign ``name`` in as a phone would: post the form with the code the screen shows now."""
+    url = qr_url(server, screen, meeting_id)
+    w, t = (part.split("=", 1)[1] for part in url.split("?", 1)[1].split("&"))
+    response = requests.post(
+        f"{server.url}/m/{meeting_id}", data={"w": w, "t": t, "name": name, "factor": factor},
+        timeout=TIMEOUT,
+    )  # fmt: skip
+    assert response.status_code == 200 and "签到成功" in response.text, response.text

@@ -28,8 +28,11 @@ from content_cache.wire import AssetRef, HonorRoll, Meeting, Video
 from kiosk.core.courses import RESUME_FILE, PlaybackFailures, ResumePositions
 from kiosk.core.schedule import Plan, plan_for
 from kiosk.qt.image_loader import PosterSource
+from kiosk.qt.live_feed import LiveCountFeed
+from kiosk.qt.meeting_view import MeetingCard
 from kiosk.qt.pages import style_label
-from kiosk.qt.qt import QEvent, QLabel, QObject, QRect, Qt, QTimer, QWidget, Signal
+from kiosk.qt.qt import QEvent, QLabel, QObject, QRect, Qt, QTimer, Signal
+from kiosk.qt.signin_presenter import SignInPresenter
 from kiosk.qt.theme import Metrics
 from kiosk.qt.touch.home import COURSES, HONOR, NOTICES, SIGNIN, HomePage
 from kiosk.qt.touch.idle import IdleWatch
@@ -99,6 +102,7 @@ class TouchMode(QObject):
         mode: str | None = None,
         make_player: PlayerFactory = default_player_factory,
         record_viewing: ViewingSink | None = None,
+        live_counts: LiveCountFeed | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -106,6 +110,8 @@ class TouchMode(QObject):
         self._positions, self._failures = positions, failures
         self._mode, self._make_player = mode, make_player
         self._record_viewing = record_viewing
+        self._live_counts = live_counts
+        self._signin: SignInPresenter | None = None  # made with the sign-in page
         self.idle = IdleWatch(idle_seconds, self)
         self.idle.timed_out.connect(lambda: self.close("idle"))
         self._shell: TouchShell | None = None
@@ -166,6 +172,7 @@ class TouchMode(QObject):
         self.idle.stop()
         self.player_view.leave()
         self.honor_page.stop()
+        self._hide_signin("touch_closed")
         self._shell.hide()
         self._controller.set_suspended(False)
         log.info(
@@ -255,6 +262,8 @@ class TouchMode(QObject):
         """Close and free everything (the screen is shutting down)."""
         self.idle.stop()
         self._message_timer.stop()
+        if self._signin is not None:
+            self._signin.close()
         self._window.removeEventFilter(self)
         self._window.main_zone.removeEventFilter(self)
         if self._shell is not None:
@@ -347,12 +356,17 @@ class TouchMode(QObject):
     def _show_signin(self) -> None:
         shell = self._ensure_shell()
         meeting = self._open_meeting(self._plan())
-        self.signin_page.set_meeting(meeting)
+        if meeting is not None and self._signin is not None:
+            self._signin.show(meeting)  # the card, and its live count while the page is up
+        else:
+            self.signin_page.set_meeting(meeting)
         self._show(shell, TouchPage.SIGNIN)
 
     def _show(self, shell: TouchShell, page: TouchPage, title: str | None = None) -> None:
         if page is not TouchPage.HONOR:
             self.honor_page.stop()
+        if page is not TouchPage.SIGNIN:
+            self._hide_signin("page_left")
         if page is not TouchPage.LIBRARY:
             self._clear_message()
         shell.show_page(page, title)
@@ -481,15 +495,15 @@ class TouchMode(QObject):
         self.player_view.leave()
         self._show_home()
 
-    def _make_signin_card(self) -> QWidget:
-        """The wall screen's sign-in card; a plain line if this build has none (the hook)."""
-        try:
-            from kiosk.qt.meeting_view import MeetingCard
-        except ImportError:
-            label = QLabel("请扫描会议签到二维码")
-            label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-            return label
-        return MeetingCard(self._window.theme, self._clock)
+    def _make_signin_card(self) -> MeetingCard:
+        """The wall screen's sign-in card, with its own presenter and live count."""
+        card = MeetingCard(self._window.theme, self._clock)
+        self._signin = SignInPresenter(card, self._live_counts, self)
+        return card
+
+    def _hide_signin(self, reason: str) -> None:
+        if self._signin is not None:
+            self._signin.hide(reason)
 
     def _apply_style(self) -> None:
         shell = self._shell
@@ -561,5 +575,6 @@ def touch_mode_for(
         idle_seconds=config.idle_seconds,
         mode=config.mode,
         record_viewing=LearningSink(config.cache / LEARNING_DB),
+        live_counts=LiveCountFeed(config.server, parent=parent),
         parent=parent,
     )

@@ -27,6 +27,7 @@ from kiosk.qt.touch.player_view import Viewing
 from kiosk.qt.touch.shell import TouchPage
 from kiosk.qt.touch.widgets import TouchButton
 from kiosk.qt.window import Page
+from tests.support.signin import create_meeting, import_roster, meeting_item, sign_in
 
 LANDSCAPE = (1280, 720)
 SECRET = "0123456789abcdef0123456789abcdef"
@@ -87,7 +88,7 @@ def make_touch(
     made: list[TouchMode] = []
 
     def make(
-        snapshot: Snapshot, idle_seconds: float = 60, size=LANDSCAPE, sink=None
+        snapshot: Snapshot, idle_seconds: float = 60, size=LANDSCAPE, sink=None, live_counts=None
     ) -> Touch:
         screen = make_screen(snapshot, size=size)
         viewings: list[Viewing] = []
@@ -105,6 +106,7 @@ def make_touch(
             idle_seconds=idle_seconds,
             mode="touch",
             record_viewing=record,
+            live_counts=live_counts,
         )
         made.append(mode)
         return Touch(screen, mode, viewings)
@@ -389,3 +391,26 @@ def test_a_finger_drag_scrolls_the_course_list(
     sequence.commit()
     qtbot.waitUntil(lambda: bar.value() > 0)
     assert touch.mode.page() is TouchPage.LIBRARY  # a drag is not a tap: no course opened
+
+
+def test_the_signin_page_follows_the_live_count_from_the_server(
+    make_touch: Callable[..., Touch], builder: SnapshotBuilder, server: Any, qtbot: Any
+) -> None:
+    from kiosk.qt.live_feed import LiveCountFeed
+
+    import_roster(server)
+    meeting = create_meeting(server, to="screen-1")
+    builder.settings["mode"] = "touch"
+    builder.items.append(meeting_item(server, "screen-1", meeting["id"]))
+    feed = LiveCountFeed(server.url, poll_seconds=0.5)
+    touch = make_touch(builder.commit(), live_counts=feed)
+    touch.mode.open_home()
+    tap(touch.mode.home.tiles[SIGNIN])
+    card = touch.mode.signin_page.card
+    qtbot.waitUntil(lambda: card.count is not None and card.count.expected == 3, timeout=15000)
+    assert card.count.present == 0
+    sign_in(server, "screen-1", meeting["id"], "李红", "9002")
+    qtbot.waitUntil(lambda: card.count.present == 1, timeout=15000)
+    assert "李红" in card.latest_text()
+    tap(touch.mode.shell.home_button)  # leaving the page stops following the count
+    qtbot.waitUntil(lambda: feed.meeting_id is None, timeout=5000)
