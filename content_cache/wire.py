@@ -127,8 +127,12 @@ class Video(ItemBase):
     """A course video. ``length_seconds`` is the media's own length.
 
     The server fills ``length_seconds``, the codecs and the picture size from its probe of the
-    upload (``content_server/video_probe.py``). In wall mode a video plays muted to its end,
-    or for ``display_seconds`` when the publisher set it.
+    upload (``content_server/video_probe.py``).
+
+    Every video is in the touch screen's course library. Only a video with ``rotation`` set is
+    also in the rotation (the wall screen, and the touch screen's attract loop): there it
+    plays muted to its end, or for ``display_seconds`` when the publisher set it. So a branch
+    can publish a hundred courses without the corridor screen playing lessons all day.
     """
 
     kind: Literal["video"] = "video"
@@ -140,6 +144,7 @@ class Video(ItemBase):
     audio_codec: Annotated[str, Field(max_length=32)] = ""
     width: Annotated[int, Field(ge=0, le=16384)] | None = None
     height: Annotated[int, Field(ge=0, le=16384)] | None = None
+    rotation: bool = False
 
     def assets(self) -> list[AssetRef]:
         return [self.video] + ([self.cover] if self.cover else [])

@@ -180,10 +180,17 @@ def add_publish_parser(
     )
     video.add_argument("--cover", type=Path, metavar="IMAGE", help="Cover image (封面).")
     video.add_argument(
+        "--rotation",
+        action="store_true",
+        help="Also play it in the rotation (云屏轮播 and the touch screen's attract loop), "
+        "muted; without it the video is in the touch screen's course library only.",
+    )
+    video.add_argument(
         "--seconds",
         type=float,
         metavar="N",
-        help="Wall mode: play only the first N seconds (default: to the end).",
+        help="In the rotation, play only the first N seconds (default: to the end); "
+        "implies --rotation.",
     )
     _window_options(video)
     video.set_defaults(run=_publish_item, build=_video_payload)
@@ -556,6 +563,8 @@ def _video_payload(client: PublishClient, args: argparse.Namespace) -> dict[str,
         payload["cover"] = {"sha256": cover["sha256"]}
     if args.seconds is not None:
         payload["display_seconds"] = args.seconds
+    if args.rotation or args.seconds is not None:
+        payload["rotation"] = True
     return payload
 
 

@@ -50,8 +50,10 @@ class Plan:
     """The answer for one instant.
 
     Attributes:
-        rotation: posters, honor rolls and videos for the main zone, highest priority
-            first, in manifest order otherwise (touch mode lists its courses from the videos).
+        rotation: posters, honor rolls and the videos published into the rotation, for the
+            main zone, highest priority first, in manifest order otherwise.
+        courses: every video in its window, in the same order: the touch screen's course
+            library (a video is a course whether or not it is also in the rotation).
         notices: normal notices for the lower band, highest priority first.
         urgent: the urgent insert that replaces the main zone, if any.
         meetings: meetings in their display window.
@@ -66,6 +68,7 @@ class Plan:
     """
 
     rotation: list[RotationItem] = field(default_factory=list)
+    courses: list[Video] = field(default_factory=list)
     notices: list[Notice] = field(default_factory=list)
     urgent: Notice | None = None
     meetings: list[Meeting] = field(default_factory=list)
@@ -104,7 +107,8 @@ def plan_for(manifest: Manifest | None, now: datetime) -> Plan:
     notices = [i for i in live if isinstance(i, Notice)]
     meetings = [i for i in live if isinstance(i, Meeting)]
     return Plan(
-        rotation=[i for i in live if isinstance(i, Poster | HonorRoll | Video)],
+        rotation=[i for i in live if _in_rotation(i)],
+        courses=[i for i in live if isinstance(i, Video)],
         notices=[n for n in notices if not n.urgent],
         urgent=next((n for n in notices if n.urgent), None),
         meetings=meetings,
@@ -153,6 +157,13 @@ def _shows(item: ItemBase, now: datetime, today: date, mourning: bool) -> bool:
     if item.show_on and today.strftime("%m-%d") not in item.show_on:
         return False
     return not (mourning and item.festive)
+
+
+def _in_rotation(item: ItemBase) -> bool:
+    """Posters and honor rolls rotate; a video only if its publisher put it in the rotation."""
+    if isinstance(item, Video):
+        return item.rotation
+    return isinstance(item, Poster | HonorRoll)
 
 
 def _next_change(manifest: Manifest, now: datetime, local: datetime) -> datetime | None:

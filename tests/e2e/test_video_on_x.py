@@ -77,7 +77,7 @@ def assert_video_plays(display: str, tmp_path: Path, x: float, y: float) -> None
 
 def test_wall_video_frames_reach_the_screen(tmp_path, server, test_videos, display) -> None:
     video = publish_cli(server, "video", str(test_videos.path("good")), "--title", "党史故事一",
-                        "--category", "党史故事", "--to", SCREEN)  # fmt: skip
+                        "--category", "党史故事", "--rotation", "--to", SCREEN)  # fmt: skip
     screen = ScreenProcess(
         ["--server", server.url, "--screen", SCREEN, "--cache", str(tmp_path / "cache")],
         env={"QT_QPA_PLATFORM": "xcb", "DISPLAY": display},

@@ -158,7 +158,7 @@ def test_publish_video_end_to_end(live_server: RunningServer, test_videos, tmp_p
     [item] = [i for i in response.json()["items"] if i["id"] == item_id]
     assert item["kind"] == "video" and item["category"] == "国史讲堂"
     assert item["length_seconds"] == pytest.approx(3.0, abs=0.1)
-    assert item["display_seconds"] == 2
+    assert item["display_seconds"] == 2 and item["rotation"] is True  # --seconds implies it
     assert item["cover"]["media_type"] == "image/jpeg"
     # The screen fetches the very bytes that were probed.
     video = requests.get(f"{live_server.url}/assets/{item['video']['sha256']}", timeout=10)

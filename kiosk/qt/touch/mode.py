@@ -389,9 +389,7 @@ class TouchMode(QObject):
         plan = self._plan()
         snapshot = self._snapshot
         return [
-            item
-            for item in plan.rotation
-            if isinstance(item, Video) and snapshot is not None and snapshot.is_available(item)
+            item for item in plan.courses if snapshot is not None and snapshot.is_available(item)
         ]
 
     @staticmethod

@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from content_cache.wire import AssetRef, Manifest, Notice, Poster, ScreenSettings
+from content_cache.wire import AssetRef, Manifest, Notice, Poster, ScreenSettings, Video
 from kiosk.core.schedule import plan_for
 
 CST = ZoneInfo("Asia/Shanghai")
@@ -166,3 +166,12 @@ def test_honor_rolls_rotate_with_posters_and_the_highest_urgent_notice_wins():
 def test_an_unknown_timezone_falls_back_to_china_time():
     m = manifest(poster("p"), timezone="Mars/Olympus")
     assert plan_for(m, datetime(2026, 12, 12, 16, 30, tzinfo=ZoneInfo("UTC"))).mourning
+
+
+def test_courses_are_in_the_library_and_only_rotation_videos_rotate():
+    clip = AssetRef(sha256="b" * 64, size=10, media_type="video/mp4")
+    course = Video(id="course", title="党史故事一", video=clip, category="党史故事")
+    promo = Video(id="promo", title="宣传片", video=clip, rotation=True, display_seconds=30)
+    plan = plan_for(manifest(poster("p"), course, promo), NOW)
+    assert [i.id for i in plan.rotation] == ["p", "promo"]
+    assert [v.id for v in plan.courses] == ["course", "promo"]

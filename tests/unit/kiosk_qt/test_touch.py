@@ -318,7 +318,7 @@ def test_wall_rotation_plays_a_video_then_moves_on(
 ) -> None:
     builder.settings["poster_seconds"] = 2
     builder.poster("p1")
-    add_video(builder, "v1", test_videos.path("short"), "党史故事")
+    add_video(builder, "v1", test_videos.path("short"), "党史故事", rotation=True)
     screen = make_screen(builder.commit())
     qtbot.waitUntil(lambda: screen.window.page() is Page.VIDEO, timeout=10_000)
     player = screen.controller.video_player
@@ -336,7 +336,7 @@ def test_wall_video_that_fails_is_skipped(
 ) -> None:
     builder.settings["poster_seconds"] = 2
     builder.poster("p1")
-    bad = add_video(builder, "bad", test_videos.path("garbage"), "党史故事")
+    bad = add_video(builder, "bad", test_videos.path("garbage"), "党史故事", rotation=True)
     screen = make_screen(builder.commit())
     qtbot.waitUntil(
         lambda: len([r for r in events(kiosk_log, "item_skipped") if r.item_id == "bad"]) == 2,
