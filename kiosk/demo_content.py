@@ -153,16 +153,20 @@ def render_portrait(name: str, font_path: str | None) -> bytes:
     return out.getvalue()
 
 
+DEMO_SIGNIN_OPENS_AFTER = timedelta(seconds=30)
+
+
 def demo_meeting_times(now: datetime) -> dict[str, str]:
-    """Start, end and sign-in window of the demo meeting: it starts in two minutes and its
-    sign-in is open from now for five minutes, so the demo shows the sign-in card first and
-    then goes on to the rotation."""
-    start = (now + timedelta(minutes=2)).replace(second=0, microsecond=0)
+    """Start, end and sign-in window of the demo meeting: sign-in opens half a minute into
+    the demo, so the posters, the honor roll and the notices show first and then the
+    schedule puts the sign-in card above the rotation, for five minutes."""
+    opens = now + DEMO_SIGNIN_OPENS_AFTER
+    start = (opens + timedelta(minutes=2)).replace(second=0, microsecond=0)
     return {
         "start": start.isoformat(),
         "end": (start + timedelta(hours=1, minutes=30)).isoformat(),
-        "opens_at": (now - timedelta(minutes=1)).isoformat(),
-        "closes_at": (now + timedelta(minutes=5)).isoformat(),
+        "opens_at": opens.isoformat(),
+        "closes_at": (opens + timedelta(minutes=5)).isoformat(),
     }
 
 

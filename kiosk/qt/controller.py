@@ -42,7 +42,7 @@ from kiosk.core.schedule import Plan, plan_for
 from kiosk.qt.display_power import DisplayPower
 from kiosk.qt.honor_player import HonorRollPlayer
 from kiosk.qt.image_loader import PosterLoader, PosterSource, decode_photo
-from kiosk.qt.qt import QObject, QPixmap, QSize, QTimer, qVersion
+from kiosk.qt.qt import QObject, QPixmap, QSize, QTimer, Signal, qVersion
 from kiosk.qt.signin_presenter import SignInPresenter
 from kiosk.qt.theme import ThemeLibrary
 from kiosk.qt.video.session import PlayerFactory, default_player_factory
@@ -112,7 +112,12 @@ class ScreenController(QObject):
         failures: playback failures by video file, shared with touch mode; a video that
             failed twice is left out of the rotation.
         make_player: makes the libvlc player of wall videos (muted).
+
+    Signals:
+        content_changed(): a snapshot was loaded (at start or after a sync) and planned.
     """
+
+    content_changed = Signal()
 
     def __init__(
         self,
@@ -343,6 +348,7 @@ class ScreenController(QObject):
         self._window.set_org_name(settings.org_name)
         self._window.set_timezone(self._zone())
         self.replan()
+        self.content_changed.emit()
 
     def _now(self) -> datetime:
         return self._clock().astimezone(self._zone())

@@ -123,6 +123,7 @@ class TouchMode(QObject):
         self._hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self._hint.hide()
         window.minute_passed.connect(self._refresh_hint)
+        controller.content_changed.connect(self._on_content_changed)
         window.setAttribute(Qt.WidgetAttribute.WA_AcceptTouchEvents)
         window.installEventFilter(self)
         window.main_zone.installEventFilter(self)  # resized with the notice band, hidden at off
@@ -209,11 +210,22 @@ class TouchMode(QObject):
     def show_library(self) -> None:
         """The course library."""
         shell = self._ensure_shell()
+        self._fill_library()
+        self._show(shell, TouchPage.LIBRARY)
+
+    def _fill_library(self) -> None:
         videos = self._videos()
         snapshot = self._snapshot
         covers = self._cover_source(snapshot) if snapshot is not None else None
         self.library.set_courses(videos, covers, self._positions.get)
-        self._show(shell, TouchPage.LIBRARY)
+
+    def _on_content_changed(self) -> None:
+        """New content arrived: bring the home tiles or the course list shown up to date."""
+        page = self.page()
+        if page is TouchPage.HOME:
+            self._fill_home()
+        elif page is TouchPage.LIBRARY:
+            self._fill_library()
 
     def open_course(self, video: Video) -> None:
         """Play ``video`` (after asking about resuming, if it was left part-way)."""
@@ -321,8 +333,17 @@ class TouchMode(QObject):
 
     def _show_home(self) -> None:
         shell = self._ensure_shell()
+        self._fill_home()
+        self._show(shell, TouchPage.HOME)
+        log.info(
+            "touch home shown",
+            extra={"event": "touch_home_shown", "tiles": self.home.visible_tiles()},
+        )
+        self.home_shown.emit()
+
+    def _fill_home(self) -> None:
         plan = self._plan()
-        videos = [i for i in plan.rotation if isinstance(i, Video)]
+        videos = self._videos()
         self.home.set_summary(COURSES, f"共 {len(videos)} 门课程" if videos else "暂无课程")
         rolls = [i for i in plan.rotation if isinstance(i, HonorRoll)]
         self.home.set_summary(HONOR, "先进典型 · 榜样力量" if rolls else "暂无光荣榜")
@@ -330,12 +351,6 @@ class TouchMode(QObject):
         self.home.set_summary(NOTICES, f"{notices} 条通知" if notices else "暂无通知")
         meeting = self._open_meeting(plan)
         self.home.set_signin_open(meeting.title or meeting.meeting_type if meeting else None)
-        self._show(shell, TouchPage.HOME)
-        log.info(
-            "touch home shown",
-            extra={"event": "touch_home_shown", "tiles": self.home.visible_tiles()},
-        )
-        self.home_shown.emit()
 
     def _show_honor(self) -> None:
         shell = self._ensure_shell()

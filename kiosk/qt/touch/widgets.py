@@ -82,6 +82,11 @@ class TouchButton(QWidget):
         """The title."""
         return self._text
 
+    @property
+    def subtitle(self) -> str:
+        """The second, smaller line."""
+        return self._subtitle
+
     def set_text(self, text: str, subtitle: str | None = None) -> None:
         """Change the title (and the subtitle, if given)."""
         self._text = text

@@ -414,3 +414,20 @@ def test_the_signin_page_follows_the_live_count_from_the_server(
     assert "李红" in card.latest_text()
     tap(touch.mode.shell.home_button)  # leaving the page stops following the count
     qtbot.waitUntil(lambda: feed.meeting_id is None, timeout=5000)
+
+
+def test_home_and_library_follow_new_content_while_open(
+    make_touch: Callable[..., Touch], builder: SnapshotBuilder, test_videos: Any
+) -> None:
+    builder.settings["mode"] = "touch"
+    builder.poster("p1")
+    touch = make_touch(builder.commit())
+    touch.mode.open_home()
+    assert touch.mode.home.tiles[COURSES].subtitle == "暂无课程"
+    add_video(builder, "v1", test_videos.path("good"), "党史故事")  # a course, not in rotation
+    touch.screen.controller.on_sync_result(_updated(builder.commit(revision=2)))
+    assert touch.mode.home.tiles[COURSES].subtitle == "共 1 门课程"
+    touch.mode.show_library()
+    add_video(builder, "v2", test_videos.path("good"), "时政热点")
+    touch.screen.controller.on_sync_result(_updated(builder.commit(revision=3)))
+    assert touch.mode.library.categories() == ["时政热点", "党史故事"]
