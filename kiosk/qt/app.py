@@ -51,6 +51,7 @@ if TYPE_CHECKING:
     from content_cache.store import CacheStore
     from content_cache.sync import SyncResult
     from kiosk.qt.sync_thread import SyncThread
+    from kiosk.qt.touch.mode import TouchMode
 
 log = logging.getLogger("kiosk.screen")
 qt_log = logging.getLogger("kiosk.screen.qt")
@@ -130,18 +131,29 @@ def _run(
         from kiosk.qt.screenshot import ScreenshotOnSignal
 
         shots = ScreenshotOnSignal(window, config.screenshot_dir, app)
-    touch = None
-    if config.mode != "wall":  # touch mode by config or (perhaps later) by the server
+    touches: list[TouchMode] = []
+
+    def start_touch() -> None:
+        """Touch mode, if this screen may be a touch screen (by config or by the server)."""
+        if touches or config.mode == "wall":
+            return
         from kiosk.qt.touch.mode import touch_mode_for
 
         touch = touch_mode_for(config, window, controller, system_clock, parent=app)
+        touches.append(touch)
         if touch_page:  # kiosk demo --open: a page to look at without touching
             touch.open_when_ready(touch_page)
+
+    if config.mode == "touch":
+        start_touch()
 
     # The network side (requests, the push listener) is not needed for cached content: it is
     # loaded and started once the first poster is on screen (or soon, if it is not a poster),
     # so its imports do not hold up the first frame. With nothing cached it starts at once.
+    # So is touch mode on a screen whose mode the server decides (a touch screen's first
+    # frame is its attract loop; a touch then finds the touch screens ready).
     def start_sync() -> None:
+        start_touch()
         sync.start_soon(controller.on_sync_result)
 
     window.poster_view.transition_finished.connect(start_sync)
@@ -149,7 +161,7 @@ def _run(
     code = app.exec()
     if shots is not None:
         shots.close()
-    if touch is not None:
+    for touch in touches:
         touch.stop()
     controller.stop()
     scheduler.shutdown(wait=False)
