@@ -14,9 +14,6 @@ whitespace: it is plain text, never markup.
 
 from __future__ import annotations
 
-import codecs
-import csv
-import io
 import os
 import re
 from collections.abc import Callable
@@ -26,6 +23,7 @@ from pathlib import Path
 from annotated_types import MaxLen
 
 from content_cache.wire import HonorEntry, HonorRoll
+from content_server import sheet_csv
 
 MAX_CSV_BYTES = 32 * 1024 * 1024
 SHOWN_PROBLEMS = 5
@@ -101,10 +99,12 @@ def read_honor_csv(path: Path, check_photo: PhotoCheck) -> HonorTable:
         HonorCsvError: the file is missing, unreadable, has no header, too many entries, or
             any bad row (all named, the first few in the message).
     """
-    text, encoding = decode(_read_bytes(path))
-    records = _records(text)
-    header_row, header = _header(records)
-    columns, ignored = _map_columns(header)
+    text, encoding = sheet_csv.decode(_read_bytes(path), HonorCsvError)
+    records = sheet_csv.records(text, HonorCsvError)
+    header_row, header = sheet_csv.header(records, HEADER_HELP, HonorCsvError)
+    columns, ignored = sheet_csv.map_columns(
+        header, COLUMNS, LABELS, ("name",), HEADER_HELP, HonorCsvError
+    )
     problems: list[str] = []
     rows: list[HonorRow] = []
     photo_problems: dict[Path, str | None] = {}
@@ -116,35 +116,14 @@ def read_honor_csv(path: Path, check_photo: PhotoCheck) -> HonorTable:
             if row.photo not in photo_problems:
                 photo_problems[row.photo] = _photo_problem(row.photo, check_photo)
             if photo_problems[row.photo]:
-                row_problems.append(f"照片 {_shown(row.photo_text)} {photo_problems[row.photo]}")
+                photo = sheet_csv.shown(row.photo_text)
+                row_problems.append(f"照片 {photo} {photo_problems[row.photo]}")
         problems.extend(f"第 {number} 行：{problem}" for problem in row_problems)
         rows.append(row)
     _check_count(path, rows)
     if problems:
         raise HonorCsvError(_summary(path, problems))
     return HonorTable(rows, encoding, ignored)
-
-
-def decode(data: bytes) -> tuple[str, str]:
-    """The file's text and the name of its encoding: UTF-8 (BOM or not), else GB18030/GBK.
-
-    Raises:
-        HonorCsvError: the bytes are an Excel workbook, UTF-16 text, or no known encoding.
-    """
-    if data.startswith(b"PK\x03\x04"):
-        raise HonorCsvError("这是 Excel 工作簿（.xlsx），请在表格软件中“另存为” CSV 文件")
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise HonorCsvError("文件是 UTF-16 编码（“Unicode 文本”），请另存为“CSV UTF-8（逗号分隔）”")
-    if data.startswith(codecs.BOM_UTF8):
-        candidates = [("utf-8-sig", "UTF-8")]
-    else:
-        candidates = [("utf-8", "UTF-8"), ("gb18030", "GBK")]
-    for codec, name in candidates:
-        try:
-            return data.decode(codec), name
-        except UnicodeDecodeError:
-            continue
-    raise HonorCsvError("无法识别文件的编码：请另存为“CSV UTF-8（逗号分隔）”或 GBK 编码的 CSV")
 
 
 def _read_bytes(path: Path) -> bytes:
@@ -160,54 +139,13 @@ def _read_bytes(path: Path) -> bytes:
         raise HonorCsvError(f"无法读取文件 {path}：{exc.strerror or exc}", "file_error") from None
 
 
-def _records(text: str) -> list[tuple[int, list[str]]]:
-    """``(spreadsheet row number, cells)`` of every record; a quoted cell may span lines."""
-    reader = csv.reader(io.StringIO(text, newline=""))
-    records = []
-    try:
-        for number, cells in enumerate(reader, start=1):
-            records.append((number, cells))
-    except csv.Error as exc:
-        raise HonorCsvError(f"CSV 格式不正确（第 {len(records) + 1} 行）：{exc}") from None
-    return records
-
-
-def _header(records: list[tuple[int, list[str]]]) -> tuple[int, list[str]]:
-    """The index after the header record, and the header's cells."""
-    for index, (_, cells) in enumerate(records):
-        if any(cell.strip() for cell in cells):
-            return index + 1, cells
-    raise HonorCsvError("CSV 文件是空的：第一行应是表头（" + HEADER_HELP + "），下面每行一人")
-
-
-def _map_columns(header: list[str]) -> tuple[dict[str, int], list[str]]:
-    known = {alias.casefold(): field for field, aliases in COLUMNS.items() for alias in aliases}
-    columns: dict[str, int] = {}
-    ignored: list[str] = []
-    for index, cell in enumerate(header):
-        label = cell.strip().strip("\ufeff").strip()
-        field = known.get(label.casefold())
-        if field is None:
-            if label:
-                ignored.append(_shown(label))
-            continue
-        if field in columns:
-            raise HonorCsvError(f"表头里“{LABELS[field]}”列出现了两次")
-        columns[field] = index
-    if "name" not in columns:
-        raise HonorCsvError(f"第一行应是表头，且要有“姓名”（name）列；可用的列：{HEADER_HELP}")
-    return columns, ignored
-
-
 def _read_row(
     number: int, cells: list[str], columns: dict[str, int], width: int, base: Path
 ) -> tuple[HonorRow, list[str]]:
-    def cell(field: str) -> str:
-        index = columns.get(field)
-        return cells[index].strip() if index is not None and index < len(cells) else ""
-
     problems = []
-    name, title, citation, photo_text = (cell(f) for f in ("name", "title", "citation", "photo"))
+    name, title, citation, photo_text = (
+        sheet_csv.cell(cells, columns, f) for f in ("name", "title", "citation", "photo")
+    )
     if not name:
         problems.append("缺少姓名")
     for field, value in (("name", name), ("title", title), ("citation", citation)):
@@ -247,16 +185,5 @@ def _check_count(path: Path, rows: list[HonorRow]) -> None:
 
 
 def _summary(path: Path, problems: list[str]) -> str:
-    shown = "；".join(problems[:SHOWN_PROBLEMS])
-    more = (
-        f"（另有 {len(problems) - SHOWN_PROBLEMS} 处问题）"
-        if len(problems) > SHOWN_PROBLEMS
-        else ""
-    )
-    return f"{path.name} 有 {len(problems)} 处问题，没有发布任何内容：{shown}{more}"
-
-
-def _shown(text: str, limit: int = 60) -> str:
-    """User text for a one-line message: no line breaks, not too long."""
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+    listed = sheet_csv.summary(problems, SHOWN_PROBLEMS)
+    return f"{path.name} 有 {len(problems)} 处问题，没有发布任何内容：{listed}"

@@ -15,14 +15,12 @@ are matched by member number (updated), new ones added, those no longer listed r
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 
-from content_server.honor_csv import HonorCsvError, decode
+from content_server import sheet_csv
 from content_server.timefmt import to_db
 
 MAX_MEMBERS = 5000
@@ -99,13 +97,12 @@ def parse_roster(data: bytes, filename: str = "名单.csv") -> Roster:
         RosterCsvError: unknown encoding, no header, missing columns, too many rows, or any bad
             row (all counted, the first few named in the message).
     """
-    try:
-        text, encoding = decode(data)
-    except HonorCsvError as exc:
-        raise RosterCsvError(str(exc)) from None
-    records = _records(text)
-    header_at, header = _header(records)
-    columns, ignored = _map_columns(header)
+    text, encoding = sheet_csv.decode(data, RosterCsvError)
+    records = sheet_csv.records(text, RosterCsvError)
+    header_at, header = sheet_csv.header(records, HEADER_HELP, RosterCsvError)
+    columns, ignored = sheet_csv.map_columns(
+        header, COLUMNS, LABELS, ("name", "member_no"), HEADER_HELP, RosterCsvError
+    )
     problems: list[str] = []
     members: list[Member] = []
     first_row: dict[str, int] = {}
@@ -126,10 +123,8 @@ def parse_roster(data: bytes, filename: str = "名单.csv") -> Roster:
     if len(members) > MAX_MEMBERS:
         raise RosterCsvError(f"人数太多：{len(members)} 人，一个支部的名单最多 {MAX_MEMBERS} 人")
     if problems:
-        shown = "；".join(problems[:SHOWN_PROBLEMS])
-        more = len(problems) - SHOWN_PROBLEMS
-        tail = f"（另有 {more} 处问题）" if more > 0 else ""
-        raise RosterCsvError(f"{filename} 有 {len(problems)} 处问题，名单没有导入：{shown}{tail}")
+        listed = sheet_csv.summary(problems, SHOWN_PROBLEMS)
+        raise RosterCsvError(f"{filename} 有 {len(problems)} 处问题，名单没有导入：{listed}")
     return Roster(members, encoding, ignored)
 
 
@@ -145,52 +140,9 @@ def phone_last4(text: str) -> str | None:
     return value[-4:]
 
 
-def _records(text: str) -> list[tuple[int, list[str]]]:
-    reader = csv.reader(io.StringIO(text, newline=""))
-    records: list[tuple[int, list[str]]] = []
-    try:
-        for number, cells in enumerate(reader, start=1):
-            records.append((number, cells))
-    except csv.Error as exc:
-        raise RosterCsvError(f"CSV 格式不正确（第 {len(records) + 1} 行）：{exc}") from None
-    return records
-
-
-def _header(records: list[tuple[int, list[str]]]) -> tuple[int, list[str]]:
-    for index, (_, cells) in enumerate(records):
-        if any(cell.strip() for cell in cells):
-            return index + 1, cells
-    raise RosterCsvError(f"CSV 文件是空的：第一行应是表头（{HEADER_HELP}），下面每行一人")
-
-
-def _map_columns(header: list[str]) -> tuple[dict[str, int], list[str]]:
-    known = {alias.casefold(): field for field, aliases in COLUMNS.items() for alias in aliases}
-    columns: dict[str, int] = {}
-    ignored: list[str] = []
-    for index, cell in enumerate(header):
-        label = cell.strip().strip("\ufeff").strip()
-        field = known.get(label.casefold())
-        if field is None:
-            if label:
-                ignored.append(label[:30])
-            continue
-        if field in columns:
-            raise RosterCsvError(f"表头里“{LABELS[field]}”列出现了两次")
-        columns[field] = index
-    missing = [LABELS[f] for f in ("name", "member_no") if f not in columns]
-    if missing:
-        raise RosterCsvError(
-            f"表头缺少“{'”“'.join(missing)}”列；第一行应是表头，可用的列：{HEADER_HELP}"
-        )
-    return columns, ignored
-
-
 def _read_row(number: int, cells: list[str], columns: dict[str, int]) -> tuple[Member, list[str]]:
-    def cell(field: str) -> str:
-        index = columns.get(field)
-        return cells[index].strip() if index is not None and index < len(cells) else ""
-
-    name, member_no, phone = cell("name"), cell("member_no"), cell("phone")
+    fields = ("name", "member_no", "phone")
+    name, member_no, phone = (sheet_csv.cell(cells, columns, f) for f in fields)
     problems: list[str] = []
     if not name:
         problems.append("缺少姓名")
