@@ -12,6 +12,7 @@ import logging
 import os
 import re
 import secrets
+import socket
 import subprocess
 import sys
 import tempfile
@@ -73,6 +74,11 @@ def add_demo_parser(subparsers: argparse._SubParsersAction) -> None:
         "--open", choices=["home", "library", "player"], dest="touch_page",
         help="Touch mode: open this page once content has arrived (for screenshots).",
     )  # fmt: skip
+    parser.add_argument(
+        "--lan", action="store_true",
+        help="Let phones on this network sign in: the demo server listens on all addresses "
+        "and the sign-in QR code carries this machine's LAN address.",
+    )  # fmt: skip
     parser.set_defaults(func=demo_command)
 
 
@@ -86,9 +92,17 @@ def demo_command(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="kiosk-demo-") as tmp:
         workdir = Path(tmp)
         token = secrets.token_urlsafe(24)
-        server = start_server(workdir / "server", token)
+        try:
+            lan = lan_server_options() if getattr(args, "lan", False) else None
+        except DemoError as exc:
+            print(f"kiosk demo: {exc}", file=sys.stderr)
+            return 1
+        server = start_server(workdir / "server", token, **(lan or {}))
         try:
             url = wait_until_ready(server)
+            if lan is not None:  # the screen itself stays on loopback
+                url = f"http://127.0.0.1:{lan['port']}"
+                print(f"kiosk demo: phones sign in at {lan['public_url']}", file=sys.stderr)
             touch = getattr(args, "mode", None) == "touch"
             publish_demo_content(url, token, workdir / "upload", courses=touch)
             config = ScreenConfig(
@@ -113,12 +127,43 @@ def demo_command(args: argparse.Namespace) -> int:
             stop_server(server)
 
 
-def start_server(data_dir: Path, token: str, port: int = 0) -> subprocess.Popen[str]:
-    """Start ``kiosk server`` on a loopback port (0: a free one) as a child process."""
+def lan_address() -> str | None:
+    """This machine's address on its local network (the one its default route leaves from),
+    or None without a network. Nothing is sent: connecting a UDP socket only picks a route."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("192.0.2.1", 9))  # TEST-NET-1: never routed anywhere real
+            address = str(probe.getsockname()[0])
+        except OSError:
+            return None
+    return None if address.startswith(("127.", "0.")) else address
+
+
+def lan_server_options() -> dict[str, Any]:
+    """``start_server`` options for ``kiosk demo --lan``: all addresses, a fixed free port, and
+    the public URL phones reach."""
+    address = lan_address()
+    if address is None:
+        raise DemoError("--lan: this machine has no network address for phones to reach")
+    with socket.socket() as free:
+        free.bind(("", 0))
+        port = int(free.getsockname()[1])
+    return {"host": "0.0.0.0", "port": port, "public_url": f"http://{address}:{port}"}
+
+
+def start_server(
+    data_dir: Path,
+    token: str,
+    port: int = 0,
+    host: str = "127.0.0.1",
+    public_url: str | None = None,
+) -> subprocess.Popen[str]:
+    """Start ``kiosk server`` as a child process, on loopback unless ``host`` says otherwise
+    (port 0: a free one); ``public_url`` goes into the sign-in QR codes."""
     command = [
         sys.executable, "-m", "kiosk", "server", "--data", str(data_dir),
-        "--host", "127.0.0.1", "--port", str(port),
-    ]  # fmt: skip
+        "--host", host, "--port", str(port),
+    ] + (["--public-url", public_url] if public_url else [])  # fmt: skip
     # The token goes by environment: not visible in `ps`, and one starting with "-" cannot
     # be mistaken for an option.
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "KIOSK_ADMIN_TOKEN": token}

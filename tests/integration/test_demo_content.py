@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from datetime import UTC, datetime, timedelta
 
 import requests
@@ -25,3 +26,42 @@ def test_demo_meeting_is_open_for_sign_in_with_a_roster(server, tmp_path) -> Non
     count = live(server, plan.signin.id)
     assert (count["present"], count["expected"]) == (0, 5)
     assert len(plan.rotation) >= 4  # the posters and the honor roll come after the card
+
+
+def test_demo_on_the_lan_puts_the_public_address_in_the_sign_in_code(tmp_path) -> None:
+    import secrets as tokens
+
+    from kiosk.demo import (
+        DemoError,
+        lan_server_options,
+        start_server,
+        stop_server,
+        wait_until_ready,
+    )
+
+    try:
+        options = lan_server_options()  # this machine's LAN address and a free port
+    except DemoError as exc:  # a machine with no network: the same path, loopback as "LAN"
+        assert "no network address" in str(exc)
+        with socket.socket() as free:
+            free.bind(("", 0))
+            port = free.getsockname()[1]
+        options = {"host": "0.0.0.0", "port": port, "public_url": f"http://127.0.0.1:{port}"}
+    assert options["host"] == "0.0.0.0"
+    assert options["public_url"].endswith(f":{options['port']}")
+    token = tokens.token_urlsafe(24)
+    server = start_server(tmp_path / "server", token, **options)
+    try:
+        wait_until_ready(server)
+        local = f"http://127.0.0.1:{options['port']}"
+        publish_demo_content(local, token, tmp_path / "upload")
+        auth = {"Authorization": f"Bearer {token}"}  # the admin token reads any manifest
+        body = requests.get(f"{local}/api/screens/{DEMO_SCREEN}/manifest", headers=auth,
+                            timeout=10).content  # fmt: skip
+        [meeting] = [i for i in parse_manifest(body).items if i.kind == "meeting"]
+        assert meeting.signin is not None
+        assert meeting.signin.url == f"{options['public_url']}/m/{meeting.id}"
+        phone = requests.get(meeting.signin.url, timeout=10)  # reachable at the LAN address
+        assert phone.status_code == 200 and "签到" in phone.text
+    finally:
+        stop_server(server)
