@@ -71,7 +71,8 @@ def add_demo_parser(subparsers: argparse._SubParsersAction) -> None:
         help="touch: the 党建一体机 (attract loop, home tiles, courses); adds course videos.",
     )  # fmt: skip
     parser.add_argument(
-        "--open", choices=["home", "library", "player"], dest="touch_page",
+        "--open", choices=["home", "library", "player", "honor", "notices", "signin"],
+        dest="touch_page",
         help="Touch mode: open this page once content has arrived (for screenshots).",
     )  # fmt: skip
     parser.add_argument(

@@ -103,6 +103,17 @@ class HonorRollPlayer(QObject):
         self._request(self._preloaded)
         self._retain()
 
+    def turn(self, step: int) -> bool:
+        """Show the page ``step`` pages on (-1: back) now, and give it its full time.
+
+        Returns False, changing nothing, when there is no such page in this roll.
+        """
+        page = self._view.page + step
+        if self._roll is None or not 0 <= page < self._view.pages():
+            return False
+        self._show_page(page)
+        return True
+
     def stop(self) -> None:
         """Stop paging; the view keeps what it shows until it is replaced."""
         self._timer.stop()

@@ -254,13 +254,15 @@ class TouchMode(QObject):
     def _open_wanted(self) -> None:
         snapshot = self._controller.snapshot
         videos = self._videos() if snapshot is not None else []
-        if snapshot is None or (self._wanted_page != "home" and not videos):
+        if snapshot is None or (self._wanted_page in ("library", "player") and not videos):
             QTimer.singleShot(500, self._open_wanted)
             return
         self.open_home()
         self.idle.hold(True)  # a page opened for looking stays until touched
         if self._wanted_page in ("library", "player"):
             self.show_library()
+        elif self._wanted_page in (HONOR, NOTICES, SIGNIN):
+            self.choose(self._wanted_page)
         if self._wanted_page == "player":
             self.open_course(videos[0])
 

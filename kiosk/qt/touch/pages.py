@@ -2,7 +2,8 @@
 
 Honor rolls reuse the wall screen's :class:`~kiosk.qt.honor_view.HonorRollView` and
 :class:`~kiosk.qt.honor_player.HonorRollPlayer`: the rolls page on their own, one after the
-other. Notices are a finger-scrolled column of plain-text paragraphs in touch-sized type. The
+other, and 上一页 / 下一页 turn them by hand (a member looking for a name). Notices are a
+finger-scrolled column of plain-text paragraphs in touch-sized type. The
 sign-in page is the wall screen's :class:`~kiosk.qt.meeting_view.MeetingCard` at full size.
 """
 
@@ -15,9 +16,10 @@ from kiosk.qt.honor_player import HonorRollPlayer
 from kiosk.qt.honor_view import HonorRollView
 from kiosk.qt.image_loader import PosterLoader, PosterSource, decode_photo
 from kiosk.qt.pages import style_label
-from kiosk.qt.qt import QLabel, QSize, Qt, QVBoxLayout, QWidget
+from kiosk.qt.qt import QHBoxLayout, QLabel, QSize, Qt, QVBoxLayout, QWidget
 from kiosk.qt.theme import Metrics, Theme
 from kiosk.qt.touch.scrolling import finger_scroll_area
+from kiosk.qt.touch.widgets import TouchButton
 
 NO_HONOR_TEXT = "暂无光荣榜"
 NO_NOTICES_TEXT = "暂无通知公告"
@@ -26,6 +28,7 @@ SourceOf = Callable[[AssetRef], PosterSource]
 
 class HonorPage(QWidget):
     """The honor rolls, paging on their own; after the last page of one roll, the next.
+    上一页 / 下一页 turn a page at once (across rolls too) and give it its full time.
 
     Args:
         theme: colours and fonts.
@@ -40,10 +43,22 @@ class HonorPage(QWidget):
         self.player.finished.connect(self._next)
         self._empty = QLabel(NO_HONOR_TEXT)
         self._empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.previous_button = TouchButton("上一页", theme, self)
+        self.next_button = TouchButton("下一页", theme, self)
+        self.previous_button.clicked.connect(lambda: self.turn(-1))
+        self.next_button.clicked.connect(lambda: self.turn(1))
+        self._bar = QWidget(self)
+        bar = QHBoxLayout(self._bar)
+        bar.setContentsMargins(0, 0, 0, 0)
+        bar.addStretch(1)
+        bar.addWidget(self.previous_button, 2)
+        bar.addWidget(self.next_button, 2)
+        bar.addStretch(1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.view, 1)
         layout.addWidget(self._empty, 1)
+        layout.addWidget(self._bar)
         self._rolls: list[HonorRoll] = []
         self._index = 0
         self._source: SourceOf | None = None
@@ -57,8 +72,18 @@ class HonorPage(QWidget):
         self._rolls, self._source, self._index = rolls, source, 0
         self.view.setVisible(bool(rolls))
         self._empty.setVisible(not rolls)
+        self._bar.setVisible(bool(rolls))
         if rolls:
             self.player.play(rolls[0], source)
+
+    def turn(self, step: int) -> None:
+        """One page on (1) or back (-1); past a roll's end, the next or previous roll."""
+        if not self._rolls or self._source is None or self.player.turn(step):
+            return
+        self._index = (self._index + step) % len(self._rolls)
+        self.player.play(self._rolls[self._index], self._source)
+        if step < 0:  # back from a roll's first page: the previous roll's last page
+            self.player.turn(self.view.pages() - 1)
 
     def stop(self) -> None:
         """Stop paging."""
@@ -74,6 +99,9 @@ class HonorPage(QWidget):
         self.view.set_style(theme, metrics)
         style_label(self._empty, theme.font(metrics.px("touch_title"), bold=True),
                     theme.color("text"))
+        for button in (self.previous_button, self.next_button):
+            button.set_style(theme, metrics.px("touch_text"))
+            button.setFixedHeight(metrics.px("touch_button"))
         if self.player.roll is not None:
             self.player.relayout()
 

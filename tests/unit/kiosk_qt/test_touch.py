@@ -431,3 +431,28 @@ def test_home_and_library_follow_new_content_while_open(
     add_video(builder, "v2", test_videos.path("good"), "时政热点")
     touch.screen.controller.on_sync_result(_updated(builder.commit(revision=3)))
     assert touch.mode.library.categories() == ["时政热点", "党史故事"]
+
+
+def test_honor_pages_turn_by_hand_across_rolls(
+    make_touch: Callable[..., Touch], builder: SnapshotBuilder, qtbot: Any
+) -> None:
+    builder.settings["mode"] = "touch"
+    builder.honor_roll("h1", count=60, photos=False)  # several pages at 1920x1080
+    builder.honor_roll("h2", count=2, photos=False)
+    touch = make_touch(builder.commit(), size=(1920, 1080))
+    touch.mode.open_home()
+    tap(touch.mode.home.tiles[HONOR])
+    page = touch.mode.honor_page
+    qtbot.waitUntil(lambda: page.player.roll is not None and page.view.pages() > 1)
+    assert page.next_button.height() >= 120 and page.next_button.isVisible()
+    pages = page.view.pages()
+    tap(page.next_button)
+    assert (page.player.roll.id, page.view.page) == ("h1", 1)
+    tap(page.previous_button)
+    assert (page.player.roll.id, page.view.page) == ("h1", 0)
+    tap(page.previous_button)  # before the first page: the previous roll (wrapping), its last
+    assert (page.player.roll.id, page.view.page) == ("h2", 0)
+    tap(page.previous_button)
+    assert (page.player.roll.id, page.view.page) == ("h1", pages - 1)
+    tap(page.next_button)  # past the last page: the next roll
+    assert (page.player.roll.id, page.view.page) == ("h2", 0)
