@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, BinaryIO
 from urllib.parse import quote, urlsplit
@@ -68,25 +69,16 @@ class PublishClient:
     def upload_asset(self, path: Path | str, purpose: str = "image") -> dict[str, Any]:
         """Upload a file, streamed from disk; returns ``{"sha256", "size", "media_type"}``."""
         path = Path(path)
-        try:
-            with path.open("rb") as file:
-                body = MultipartFile(file, path.name, os.fstat(file.fileno()).st_size)
-                return self._request(
-                    "POST",
-                    "/api/assets",
-                    params={"purpose": purpose},
-                    data=body,
-                    headers={"Content-Type": body.content_type},
-                    timeout=(CONNECT_TIMEOUT, UPLOAD_READ_TIMEOUT),
-                )
-        except FileNotFoundError:
-            raise PublishError(f"找不到文件：{path}", "file_not_found") from None
-        except IsADirectoryError:
-            raise PublishError(f"这是一个目录，不是文件：{path}", "file_not_found") from None
-        except OSError as exc:
-            raise PublishError(
-                f"无法读取文件 {path}：{exc.strerror or exc}", "file_error"
-            ) from None
+        with _reading(path), path.open("rb") as file:
+            body = MultipartFile(file, path.name, os.fstat(file.fileno()).st_size)
+            return self._request(
+                "POST",
+                "/api/assets",
+                params={"purpose": purpose},
+                data=body,
+                headers={"Content-Type": body.content_type},
+                timeout=(CONNECT_TIMEOUT, UPLOAD_READ_TIMEOUT),
+            )
 
     def publish(self, payload: dict[str, Any]) -> dict[str, Any]:
         """Publish an item; returns ``{"id", "revision"}``."""
@@ -120,16 +112,8 @@ class PublishClient:
         """Replace a branch's roster with a CSV file; returns ``{"branch", "members", "added",
         "updated", "removed", "encoding", "ignored_columns"}``."""
         path = Path(path)
-        try:
+        with _reading(path):
             data = path.read_bytes()
-        except FileNotFoundError:
-            raise PublishError(f"找不到文件：{path}", "file_not_found") from None
-        except IsADirectoryError:
-            raise PublishError(f"这是一个目录，不是文件：{path}", "file_not_found") from None
-        except OSError as exc:
-            raise PublishError(
-                f"无法读取文件 {path}：{exc.strerror or exc}", "file_error"
-            ) from None
         return self._request(
             "PUT",
             f"/api/branches/{quote(branch, safe='')}/roster",
@@ -246,3 +230,16 @@ class MultipartFile:
         while chunk := self._file.read(CHUNK_BYTES):
             yield chunk
         yield self._tail
+
+
+@contextmanager
+def _reading(path: Path) -> Iterator[None]:
+    """Turn a local file that cannot be read into a one-line :class:`PublishError`."""
+    try:
+        yield
+    except FileNotFoundError:
+        raise PublishError(f"找不到文件：{path}", "file_not_found") from None
+    except IsADirectoryError:
+        raise PublishError(f"这是一个目录，不是文件：{path}", "file_not_found") from None
+    except OSError as exc:
+        raise PublishError(f"无法读取文件 {path}：{exc.strerror or exc}", "file_error") from None
