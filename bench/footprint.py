@@ -10,6 +10,12 @@ process start to the first frame (floor: first paint of the image; screen: the f
 ``item_shown`` log line). Targets: RSS within 1.5x the floor, CPU under 5 %, first frame
 within 1.5x the floor.
 
+The screen keeps each poster as a rendition at the size it is shown (``kiosk/qt/renditions.py``),
+made the first time the poster is shown. So the screen is measured in two states: with new
+content (the renditions folder emptied: the first start after a sync, and a first round of the
+rotation that makes one rendition per poster) and rotating afterwards (the ``--seconds``
+window, on the cache the earlier runs left).
+
     .venv/bin/python bench/footprint.py [--seconds 60] [--starts 3] [--quick]
 """
 
@@ -39,6 +45,7 @@ from tests.support.processes import ServerProcess  # noqa: E402
 
 SIZE = (3840, 2160)
 SCREEN = "footprint"
+POSTER_SECONDS = 5
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -64,7 +71,8 @@ def warm_cache(workdir: Path, posters: list[Path]) -> Path:
     server = ServerProcess(workdir / "server")
     try:
         client = PublishClient(server.url, server.token)
-        client.put_settings(SCREEN, {"poster_seconds": 5, "org_name": "基准测试党支部"})
+        settings = {"poster_seconds": POSTER_SECONDS, "org_name": "基准测试党支部"}
+        client.put_settings(SCREEN, settings)
         for path in posters:
             ref = client.upload_asset(path)
             client.publish({"kind": "poster", "title": path.stem, "to": "all", "image": ref})
@@ -209,17 +217,24 @@ def main() -> int:
         )
         floor_cmd = [sys.executable, str(REPO_ROOT / "bench" / "floor_app.py"), str(posters[0])]
         screen_cmd = [sys.executable, "-m", "kiosk", "run", "--config", str(config)]
+        renditions = cache / "renditions"
         display = VirtualScreen()
         try:
             floor_starts = [
                 run_one(floor_cmd, display.env, floor_first_frame, 1)[0] for _ in range(args.starts)
             ]
+            shutil.rmtree(renditions, ignore_errors=True)
+            cold_start = run_one(screen_cmd, display.env, screen_first_frame, 1)[0]
             screen_starts = [
                 run_one(screen_cmd, display.env, screen_first_frame, 1)[0]
                 for _ in range(args.starts)
             ]
             _, floor_rss, floor_cpu = run_one(
                 floor_cmd, display.env, floor_first_frame, args.seconds
+            )
+            shutil.rmtree(renditions, ignore_errors=True)
+            _, new_rss, new_cpu = run_one(
+                screen_cmd, display.env, screen_first_frame, len(posters) * POSTER_SECONDS
             )
             _, screen_rss, screen_cpu = run_one(
                 screen_cmd, display.env, screen_first_frame, args.seconds
@@ -228,22 +243,35 @@ def main() -> int:
             display.close()
     floor_start, screen_start = statistics.median(floor_starts), statistics.median(screen_starts)
     print(
-        f"\nfootprint at {SIZE[0]}x{SIZE[1]} (Xvfb): 6 posters of 4K every 5 s for "
-        f"{args.seconds:.0f} s, server down, warm cache; start = median of {args.starts} runs"
+        f"\nfootprint at {SIZE[0]}x{SIZE[1]} (Xvfb): {len(posters)} posters of 4K every "
+        f"{POSTER_SECONDS} s, server down, warm cache; start = median of {args.starts} runs"
     )
+    first_round = f"first round, new content ({len(posters) * POSTER_SECONDS} s)"
     table = [
         ("", "floor", "screen", "ratio", "target"),
-        ("peak RSS (MB)", f"{floor_rss:.0f}", f"{screen_rss:.0f}", _ratio(screen_rss, floor_rss),
+        (f"peak RSS (MB), rotating {args.seconds:.0f} s", f"{floor_rss:.0f}", f"{screen_rss:.0f}",
+         _ratio(screen_rss, floor_rss), "<= 1.5x"),
+        (f"peak RSS (MB), {first_round}", "", f"{new_rss:.0f}", _ratio(new_rss, floor_rss),
          "<= 1.5x"),
-        ("mean CPU (% of a core)", f"{floor_cpu:.1f}", f"{screen_cpu:.1f}", "", "< 5 %"),
+        (f"mean CPU (% of a core), rotating {args.seconds:.0f} s", f"{floor_cpu:.1f}",
+         f"{screen_cpu:.1f}", "", "< 5 %"),
+        (f"mean CPU (% of a core), {first_round}", "", f"{new_cpu:.1f}", "", "< 5 %"),
         ("start to first frame (s)", f"{floor_start:.2f}", f"{screen_start:.2f}",
          _ratio(screen_start, floor_start), "<= 1.5x"),
+        ("start to first frame (s), first start after new content", "",
+         f"{cold_start:.2f}", _ratio(cold_start, floor_start), "<= 1.5x"),
     ]  # fmt: skip
+    width = max(len(row[0]) for row in table)
     for row in table:
-        cells = [row[0].ljust(26)] + [cell.rjust(9) for cell in row[1:]]
+        cells = [row[0].ljust(width)] + [cell.rjust(7) for cell in row[1:]]
         print("  ".join(cells))
     print("start runs (s): floor", [round(s, 2) for s in floor_starts], end="")
     print(", screen", [round(s, 2) for s in screen_starts])
+    print(
+        "new content: no renditions in the cache yet (the first start after a sync, and the\n"
+        "first round of the rotation, which makes one rendition per poster); rotating: the\n"
+        "same screen afterwards."
+    )
     return 0
 
 

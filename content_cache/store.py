@@ -5,6 +5,9 @@ Layout of the cache directory::
     assets/<sha256>        verified files, named by their hash (a poster used twice is stored once)
     staging/<sha256>.part  downloads in progress; never read by the screen
     current.json           the current snapshot: manifest + ETag, replaced with one os.replace()
+    renditions/<sha256>-<w>x<h>.jpg
+                           posters fitted to the screen's main zone, made by the screen from
+                           assets (``kiosk/qt/renditions.py``); removed with their asset
     lock                   flock held by whoever is syncing
 
 The order of writes is what makes a crash harmless: an asset reaches ``assets/`` only after its
@@ -23,6 +26,7 @@ import logging
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +37,8 @@ from content_cache.wire import AssetRef, ItemBase, Manifest, ManifestError, pars
 log = logging.getLogger("content_cache.store")
 
 SNAPSHOT_FILE = "current.json"
+RENDITIONS_DIR = "renditions"
+ABANDONED_TEMP_SECONDS = 3600
 
 
 # Never fill the disk to the last byte: logs and the OS need room too.
@@ -99,6 +105,7 @@ class CacheStore:
         self.disk_reserve_bytes = disk_reserve_bytes
         self.assets_dir = self.root / "assets"
         self.staging_dir = self.root / "staging"
+        self.renditions_dir = self.root / RENDITIONS_DIR
         for folder in (self.root, self.assets_dir, self.staging_dir):
             folder.mkdir(parents=True, exist_ok=True)
 
@@ -255,6 +262,29 @@ class CacheStore:
                 (self.assets_dir / name).unlink()
                 removed += 1
             used -= size
+        return removed + self._collect_renditions()
+
+    def _collect_renditions(self) -> int:
+        """Remove renditions whose asset is gone, and ones left half-written by a crash.
+
+        The screen writes renditions while this runs (on the sync thread), so a temporary
+        file is only removed once it is clearly abandoned.
+        """
+        removed = 0
+        try:
+            paths = list(self.renditions_dir.iterdir())
+        except FileNotFoundError:
+            return 0
+        abandoned = time.time() - ABANDONED_TEMP_SECONDS
+        for path in paths:
+            with contextlib.suppress(FileNotFoundError):
+                if path.name.startswith("."):
+                    gone = path.stat().st_mtime < abandoned
+                else:
+                    gone = not (self.assets_dir / path.name.split("-", 1)[0]).is_file()
+                if gone:
+                    path.unlink()
+                    removed += 1
         return removed
 
     def make_room(self, needed: int, keep: set[str]) -> None:

@@ -43,13 +43,14 @@ from kiosk.qt.qt import (
     qInstallMessageHandler,
     qVersion,
 )
-from kiosk.qt.scheduler import ScreenScheduler
+from kiosk.qt.renditions import PosterRenditions
 from kiosk.qt.theme import ThemeError, ThemeLibrary, default_themes_dir
 from kiosk.qt.window import KioskWindow
 
 if TYPE_CHECKING:
     from content_cache.store import CacheStore
     from content_cache.sync import SyncResult
+    from kiosk.qt.scheduler import ScreenScheduler
     from kiosk.qt.sync_thread import SyncThread
     from kiosk.qt.touch.mode import TouchMode
 
@@ -107,13 +108,12 @@ def _run(
         return 1
     store = make_store(config)
     window = KioskWindow(themes.default, config.screen, system_clock, ZoneInfo(DEFAULT_TIMEZONE))
-    loader = PosterLoader()
-    scheduler = ScreenScheduler(parent=app)
+    loader = PosterLoader(decode=PosterRenditions(store.renditions_dir).decode)
     sync = DeferredSync(config, store)
     controller = ScreenController(
         window,
         loader,
-        scheduler,
+        None,  # APScheduler is loaded after the first frame (start_sync below)
         themes,
         config.screen,
         photos=PosterLoader(decode=decode_photo),
@@ -125,7 +125,7 @@ def _run(
     place_window(app, window, config)
     controller.start(store.current())  # the first poster decodes while the window maps
     show_window(app, window, config)
-    scheduler.start()
+    schedulers: list[ScreenScheduler] = []
     shots = None
     if config.screenshot_dir is not None:
         from kiosk.qt.screenshot import ScreenshotOnSignal
@@ -153,6 +153,12 @@ def _run(
     # So is touch mode on a screen whose mode the server decides (a touch screen's first
     # frame is its attract loop; a touch then finds the touch screens ready).
     def start_sync() -> None:
+        if not schedulers:  # APScheduler's imports, too, wait for the first frame
+            from kiosk.qt.scheduler import ScreenScheduler
+
+            schedulers.append(ScreenScheduler(parent=app))
+            controller.attach_scheduler(schedulers[0])
+            schedulers[0].start()
         start_touch()
         sync.start_soon(controller.on_sync_result)
 
@@ -164,7 +170,8 @@ def _run(
     for touch in touches:
         touch.stop()
     controller.stop()
-    scheduler.shutdown(wait=False)
+    for scheduler in schedulers:
+        scheduler.shutdown(wait=False)
     code = stopper.exit_code if stopper.exit_code is not None else code
     if not sync.stop(SYNC_STOP_MS):
         _exit_now(code)

@@ -97,7 +97,9 @@ class ScreenController(QObject):
     Args:
         window: the window to drive.
         loader: decodes posters off the GUI thread.
-        scheduler: a started or not yet started Qt scheduler for the re-plan job.
+        scheduler: a started or not yet started Qt scheduler for the re-plan job, or None
+            until :meth:`attach_scheduler` gives one (the screen makes it after the first
+            frame, so APScheduler's imports do not hold that frame up).
         themes: themes by name (the plan names one).
         screen_id: this screen's id, for the log.
         clock: returns the current aware datetime; tests move it, the product uses the system.
@@ -123,7 +125,7 @@ class ScreenController(QObject):
         self,
         window: KioskWindow,
         loader: PosterLoader,
-        scheduler: BaseScheduler,
+        scheduler: BaseScheduler | None,
         themes: ThemeLibrary,
         screen_id: str,
         clock: Clock = system_clock,
@@ -240,6 +242,12 @@ class ScreenController(QObject):
         else:
             self._load(snapshot, "cache")
 
+    def attach_scheduler(self, scheduler: BaseScheduler) -> None:
+        """Run the re-plan job on ``scheduler`` from now on (see the ``scheduler`` argument)."""
+        self._scheduler = scheduler
+        if self._next_replan is not None and not self._closed:
+            self._schedule_replan(self._next_replan, self._now())
+
     def set_suspended(self, suspended: bool) -> None:
         """Stop the rotation while touch mode covers it (True); go on from a fresh plan (False).
 
@@ -321,12 +329,13 @@ class ScreenController(QObject):
         self._honor.stop()
         self._video.release()
         self._replan_soon.stop()
-        from apscheduler.jobstores.base import JobLookupError
+        if self._scheduler is not None:
+            from apscheduler.jobstores.base import JobLookupError
 
-        try:
-            self._scheduler.remove_job(REPLAN_JOB)
-        except JobLookupError:
-            pass
+            try:
+                self._scheduler.remove_job(REPLAN_JOB)
+            except JobLookupError:
+                pass
         self._loader.close()
         self._photos.close()
         self._signin.close()
@@ -371,6 +380,8 @@ class ScreenController(QObject):
     def _schedule_replan(self, deadline: datetime, now: datetime) -> None:
         """Re-plan at ``deadline``: the job waits in real time for as long as the clock would."""
         self._next_replan = deadline
+        if self._scheduler is None:
+            return  # scheduled when the scheduler is attached
         run_at = datetime.now(UTC) + (deadline - now)
         self._scheduler.add_job(
             self._replan_soon.start, "date", run_date=run_at, id=REPLAN_JOB, replace_existing=True

@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+import os
 from datetime import UTC, datetime
 
 import pytest
@@ -119,3 +120,27 @@ def test_a_dropped_source_keeps_the_partial_but_a_disk_error_does_not(tmp_path):
     with pytest.raises(AssetError):
         store.append_partial(ref, iter([data]), 2000)  # too many bytes: the partial goes
     assert store.partial_size(ref) == 0
+
+
+def test_garbage_collection_removes_renditions_of_assets_that_are_gone(tmp_path):
+    store = CacheStore(tmp_path)
+    kept, dropped = ref_for(b"kept"), ref_for(b"dropped")
+    for ref, data in ((kept, b"kept"), (dropped, b"dropped")):
+        store.add_asset(ref, [data])
+    store.commit(manifest_with(kept), None)
+    store.renditions_dir.mkdir()
+    for ref in (kept, dropped):
+        (store.renditions_dir / f"{ref.sha256}-1080x1500.jpg").write_bytes(b"jpeg")
+    fresh = store.renditions_dir / ".writing.tmp"  # the screen is writing it right now
+    fresh.write_bytes(b"half")
+    abandoned = store.renditions_dir / ".crashed.tmp"
+    abandoned.write_bytes(b"half")
+    old = datetime(2020, 1, 1, tzinfo=UTC).timestamp()
+    os.utime(abandoned, (old, old))
+
+    store.collect_garbage()
+
+    assert sorted(p.name for p in store.renditions_dir.iterdir()) == [
+        ".writing.tmp",
+        f"{kept.sha256}-1080x1500.jpg",
+    ]

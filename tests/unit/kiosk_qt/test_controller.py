@@ -20,10 +20,12 @@ from qt_helpers import (
 )
 
 from content_cache.sync import SyncResult
-from kiosk.qt.controller import next_midnight, replan_deadline
+from kiosk.qt.controller import REPLAN_JOB, ScreenController, next_midnight, replan_deadline
+from kiosk.qt.image_loader import PosterLoader
 from kiosk.qt.qt import QColor, QImage
+from kiosk.qt.scheduler import ScreenScheduler
 from kiosk.qt.theme import Theme
-from kiosk.qt.window import Page
+from kiosk.qt.window import KioskWindow, Page
 
 
 def _share_of_colour(image: QImage, colour: QColor, step: int = 7) -> float:
@@ -203,6 +205,32 @@ def test_a_poster_appears_when_its_window_opens(
     assert screen.controller.next_replan == ten
     qtbot.waitUntil(lambda: shown_ids(kiosk_log) == ["later"], timeout=5000)
     assert clock() >= ten
+
+
+def test_the_replan_waits_for_a_scheduler_attached_after_the_first_frame(
+    themes, builder: SnapshotBuilder, kiosk_log, qtbot
+) -> None:
+    ten = datetime(2026, 7, 1, 10, 0, tzinfo=SHANGHAI)
+    builder.poster("later", valid_from=ten.isoformat(), display_seconds=30)
+    clock = ShiftedClock(datetime(2026, 7, 1, 9, 59, 59, tzinfo=SHANGHAI))
+    window = KioskWindow(themes.default, SCREEN_ID, clock, SHANGHAI)
+    qtbot.addWidget(window)
+    window.resize(540, 960)
+    controller = ScreenController(window, PosterLoader(), None, themes, SCREEN_ID, clock)
+    window.show()
+    controller.start(builder.commit())  # as the screen starts: no scheduler yet
+    assert window.page() is Page.IDLE
+    assert controller.next_replan == ten
+    scheduler = ScreenScheduler()
+    try:
+        controller.attach_scheduler(scheduler)
+        scheduler.start()
+        assert scheduler.get_job(REPLAN_JOB) is not None
+        qtbot.waitUntil(lambda: shown_ids(kiosk_log) == ["later"], timeout=5000)
+        assert clock() >= ten
+    finally:
+        controller.stop()
+        scheduler.shutdown(wait=False)
 
 
 def test_an_expired_poster_gives_way_at_once(

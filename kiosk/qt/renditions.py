@@ -1,0 +1,248 @@
+"""Posters kept in the cache at the size they are shown, so each turn decodes only that.
+
+Decoded the plain way, a 4K poster for a 3022x1700 main zone is read at libjpeg's nearest
+reduced size (7/8: 3360x1890, 25 MB) and smooth-scaled to the zone (20 MB more) while both are
+held, on every turn of the rotation. A *rendition* is the poster already fitted to the zone and
+stored as a JPEG in the cache's ``renditions/`` folder: a turn then decodes exactly the pixels
+it shows (one 20 MB buffer, about half the decode time). It is made once per poster and zone
+size, and made with bounded memory: the source is decoded in bands of rows
+(``QImageReader.setClipRect``), each band drawn scaled into the result, so the whole source is
+never in memory at once. Band decoding costs a few decodes' worth of CPU, once.
+
+Files are ``renditions/<asset sha256>-<zone width>x<zone height>.jpg``, written to a temporary
+name and renamed, so a crash leaves no half file under the real name. A rendition that no
+longer decodes is deleted and made again; one whose asset is gone is removed with the cache's
+garbage (``CacheStore.collect_garbage``). Renditions are an optimisation: when one cannot be
+written (disk full, read-only cache) the poster is shown all the same, from its source.
+
+The first poster of a run without its rendition is rendered in bigger bands (faster, and
+little else is in memory yet at start-up) and its rendition is written on another pool thread
+after the image is handed over, so the first frame waits for neither.
+
+Sources that gain nothing from bands (not JPEG, with an EXIF rotation, with transparency, or
+not scaled down by between 1x and 2x, where libjpeg's own reduced decode is small already) are
+rendered the plain way, still once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import math
+import os
+import shutil
+import tempfile
+import threading
+from functools import partial
+from pathlib import Path
+
+from kiosk.qt.image_loader import (
+    DecodeError,
+    _check_complete,
+    _screen_format,
+    decode_poster,
+)
+from kiosk.qt.qt import (
+    QImage,
+    QImageIOHandler,
+    QImageReader,
+    QImageWriter,
+    QPainter,
+    QRect,
+    QRectF,
+    QSize,
+    Qt,
+    QThreadPool,
+)
+
+log = logging.getLogger("kiosk.screen")
+
+SUFFIX = ".jpg"
+JPEG_QUALITY = 95
+# Decoded source rows held at once while rendering. Each band is decoded from the top of the
+# file, so smaller bands cost more CPU: at 4K, 4 MB bands take ~310 ms and add ~27 MB at the
+# peak, 12 MB bands ~150 ms and ~31 MB, the plain decode ~90 ms and ~45 MB (measured).
+BAND_BYTES = 4 * 1024 * 1024
+START_BAND_BYTES = 12 * 1024 * 1024
+BAND_MARGIN_ROWS = 2  # source rows beyond a band's own, so smoothing has neighbours
+# Never fill the disk with renditions: logs, the OS and new content need room first.
+DISK_RESERVE_BYTES = 128 * 1024 * 1024
+
+
+def rendition_name(asset_name: str, target: QSize) -> str:
+    """The file name of ``asset_name``'s rendition for a zone of ``target`` pixels."""
+    return f"{asset_name}-{target.width()}x{target.height()}{SUFFIX}"
+
+
+def asset_of(rendition: str) -> str:
+    """The asset file name a rendition file name was made from."""
+    return rendition.split("-", 1)[0]
+
+
+class PosterRenditions:
+    """A poster decoder (see ``PosterLoader``'s ``decode``) that keeps renditions in ``folder``.
+
+    Safe to use from several pool threads at once for different posters.
+
+    Args:
+        folder: where renditions are kept (the cache's ``renditions/``); created if missing.
+        disk_reserve_bytes: free space a rendition is never written into.
+    """
+
+    def __init__(self, folder: Path, disk_reserve_bytes: int = DISK_RESERVE_BYTES) -> None:
+        self.folder = Path(folder)
+        self.disk_reserve_bytes = disk_reserve_bytes
+        self._disk_warned = False
+        self._lock = threading.Lock()
+        self._first = True
+        with contextlib.suppress(OSError):  # a read-only cache: posters are shown regardless
+            self.folder.mkdir(parents=True, exist_ok=True)
+
+    def decode(self, path: Path, target: QSize) -> QImage:
+        """``path`` fitted to ``target``: from its rendition, or rendered and kept.
+
+        Raises:
+            DecodeError: the source file cannot be shown (a bad rendition is only remade).
+        """
+        rendition = self.folder / rendition_name(path.name, target)
+        with self._lock:
+            first, self._first = self._first, False
+        if rendition.is_file():
+            try:
+                return self._read(rendition, target)
+            except DecodeError as exc:
+                log.warning(
+                    "rendition %s unusable (%s); making it again",
+                    rendition.name,
+                    exc,
+                    extra={"event": "rendition_dropped", "file": rendition.name},
+                )
+                rendition.unlink(missing_ok=True)
+        if first:  # start-up: show it soon, keep its rendition from the image later
+            image = render_poster(path, target, START_BAND_BYTES)
+            if not image.hasAlphaChannel():
+                QThreadPool.globalInstance().start(partial(self._keep, image, rendition))
+            return image
+        image = render_poster(path, target)
+        if not image.hasAlphaChannel():
+            self._keep(image, rendition)
+        return image
+
+    def _read(self, rendition: Path, target: QSize) -> QImage:
+        reader = QImageReader(str(rendition))
+        if not reader.canRead():
+            raise DecodeError(f"not an image: {reader.errorString()}")
+        _check_complete(rendition, bytes(reader.format().data()))
+        image = reader.read()
+        if image.isNull():
+            raise DecodeError(f"cannot decode: {reader.errorString()}")
+        size = image.size()
+        fits = size.width() <= target.width() and size.height() <= target.height()
+        if not fits or (size.width() != target.width() and size.height() != target.height()):
+            raise DecodeError(f"made for another size ({size.width()}x{size.height()})")
+        return _screen_format(image)
+
+    def _keep(self, image: QImage, rendition: Path) -> None:
+        """Write ``image`` as ``rendition`` (atomically) and drop the asset's other sizes."""
+        estimate = image.width() * image.height()  # a JPEG at this quality is well below
+        try:
+            free = shutil.disk_usage(self.folder).free
+        except OSError as exc:
+            self._skip(rendition, f"cannot check free space: {exc.strerror}")
+            return
+        if free - estimate < self.disk_reserve_bytes:
+            self._skip(rendition, f"only {free / 1e6:.0f} MB free on disk")
+            return
+        try:
+            fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".", suffix=".tmp")
+        except OSError as exc:
+            self._skip(rendition, exc.strerror or str(exc))
+            return
+        os.close(fd)
+        writer = QImageWriter(tmp, b"jpeg")
+        writer.setQuality(JPEG_QUALITY)
+        if not writer.write(image):
+            Path(tmp).unlink(missing_ok=True)
+            self._skip(rendition, writer.errorString())
+            return
+        try:
+            os.replace(tmp, rendition)
+        except OSError as exc:
+            Path(tmp).unlink(missing_ok=True)
+            self._skip(rendition, exc.strerror or str(exc))
+            return
+        asset = asset_of(rendition.name)
+        for other in self.folder.glob(f"{asset}-*{SUFFIX}"):
+            if other.name != rendition.name:
+                other.unlink(missing_ok=True)  # made for a zone size this screen left
+
+    def _skip(self, rendition: Path, reason: str) -> None:
+        """One warning line the first time, then debug lines: the poster is shown anyway."""
+        level = logging.DEBUG if self._disk_warned else logging.WARNING
+        self._disk_warned = True
+        log.log(
+            level,
+            "rendition %s not kept (%s); posters are decoded from their sources",
+            rendition.name,
+            reason,
+            extra={"event": "rendition_not_kept", "file": rendition.name},
+        )
+
+
+def render_poster(path: Path, target: QSize, band_bytes: int | None = None) -> QImage:
+    """Read the image at ``path`` fitted to ``target``, like ``decode_poster``, holding only a
+    band of the source's rows at a time where that saves memory (see the module docstring).
+
+    Raises:
+        DecodeError: the file is missing, truncated, not an image, or cannot be decoded.
+    """
+    if not path.is_file():
+        raise DecodeError("file missing")
+    reader = QImageReader(str(path))
+    reader.setAutoTransform(True)
+    if not reader.canRead():
+        raise DecodeError(f"not an image: {reader.errorString()}")
+    image_format = bytes(reader.format().data())
+    source = reader.size()
+    plain = (
+        image_format != b"jpeg"
+        or not source.isValid()
+        or source.isEmpty()
+        or reader.transformation() != QImageIOHandler.Transformation.TransformationNone
+    )
+    fitted = source.scaled(target, Qt.AspectRatioMode.KeepAspectRatio)
+    if plain or fitted.isEmpty() or not 1 < source.height() / fitted.height() < 2:
+        return decode_poster(path, target)
+    _check_complete(path, image_format)
+    return _render_in_bands(path, source, fitted, band_bytes or BAND_BYTES)
+
+
+def _render_in_bands(path: Path, source: QSize, fitted: QSize, band_bytes: int) -> QImage:
+    out = QImage(fitted, QImage.Format.Format_RGB32)
+    if out.isNull():
+        raise DecodeError("not enough memory for the poster")
+    scale_x = source.width() / fitted.width()
+    scale_y = source.height() / fitted.height()
+    source_rows = max(16, band_bytes // (4 * source.width()))
+    out_rows = max(1, math.floor((source_rows - 2 * BAND_MARGIN_ROWS) / scale_y))
+    painter = QPainter(out)
+    try:
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        for first in range(0, fitted.height(), out_rows):
+            last = min(fitted.height(), first + out_rows)
+            top = max(0, math.floor(first * scale_y) - BAND_MARGIN_ROWS)
+            bottom = min(source.height(), math.ceil(last * scale_y) + BAND_MARGIN_ROWS)
+            reader = QImageReader(str(path))
+            reader.setClipRect(QRect(0, top, source.width(), bottom - top))
+            band = reader.read()
+            if band.isNull() or band.height() != bottom - top:
+                raise DecodeError(f"cannot decode: {reader.errorString()}")
+            painter.setClipRect(QRect(0, first, fitted.width(), last - first))
+            painter.drawImage(
+                QRectF(0, top / scale_y, source.width() / scale_x, (bottom - top) / scale_y),
+                band,
+            )
+            del band
+    finally:
+        painter.end()
+    return out

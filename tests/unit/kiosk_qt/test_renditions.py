@@ -1,0 +1,183 @@
+"""Posters kept at the size they are shown: made once (in bands), read back, remade when bad."""
+
+from __future__ import annotations
+
+import io
+import logging
+import random
+from pathlib import Path
+
+import pytest
+from PIL import Image, ImageChops, ImageFilter, ImageStat
+
+import kiosk.qt.renditions as renditions
+from kiosk.qt.image_loader import DecodeError, decode_poster
+from kiosk.qt.qt import QImage, QSize, QThreadPool
+from kiosk.qt.renditions import PosterRenditions, render_poster, rendition_name
+
+ASSET = "a" * 64
+
+
+def _detailed_jpeg(path: Path, width: int, height: int, seed: int = 1) -> Path:
+    """A photo-like JPEG: smoothed noise with edges, so a misplaced band would show."""
+    rng = random.Random(seed)
+    small = Image.new("RGB", (width // 8, height // 8))
+    small.putdata(
+        [tuple(rng.randrange(256) for _ in range(3)) for _ in range(small.width * small.height)]
+    )
+    image = small.resize((width, height), Image.Resampling.BICUBIC)
+    image = image.filter(ImageFilter.GaussianBlur(1))
+    image.save(path, "JPEG", quality=92)
+    return path
+
+
+def _pil(image: QImage, tmp_path: Path) -> Image.Image:
+    out = tmp_path / "shown.png"
+    assert image.save(str(out))
+    return Image.open(out).convert("RGB")
+
+
+def _wait_for_writes() -> None:
+    QThreadPool.globalInstance().waitForDone(10_000)
+
+
+def test_bands_give_the_same_picture_as_one_decode(
+    qapp: object, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = _detailed_jpeg(tmp_path / ASSET, 1280, 960)
+    target = QSize(900, 900)
+    monkeypatch.setattr(renditions, "BAND_BYTES", 1 << 30)  # the whole source as one band
+    whole = _pil(render_poster(source, target), tmp_path)
+    monkeypatch.setattr(renditions, "BAND_BYTES", 64 * 1024)  # ~13 bands
+    banded = _pil(render_poster(source, target), tmp_path)
+
+    assert banded.size == whole.size == (900, 675)
+    difference = ImageChops.difference(whole, banded)
+    assert max(ImageStat.Stat(difference).mean) < 0.2  # of 255
+    rows = [  # no seam between bands
+        max(ImageStat.Stat(difference.crop((0, y, banded.width, y + 1))).mean)
+        for y in range(banded.height)
+    ]
+    assert max(rows) < 1.0
+    # Against the plain decode the smoothing differs a little (bilinear, not area-averaging).
+    plain = _pil(decode_poster(source, target), tmp_path)
+    assert max(ImageStat.Stat(ImageChops.difference(plain, banded)).mean) < 3.0
+
+
+def test_a_poster_is_decoded_from_its_rendition_once_one_was_made(
+    qapp: object, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = _detailed_jpeg(tmp_path / ASSET, 1280, 960)
+    folder = tmp_path / "renditions"
+    target = QSize(1000, 600)
+
+    first = PosterRenditions(folder).decode(source, target)  # start-up: big bands
+    _wait_for_writes()
+    kept = folder / rendition_name(ASSET, target)
+    assert kept.is_file()
+    assert (first.width(), first.height()) == (800, 600)
+
+    def no_source(*args: object) -> None:
+        raise AssertionError("the source was decoded again")
+
+    monkeypatch.setattr(renditions, "decode_poster", no_source)
+    monkeypatch.setattr(renditions, "render_poster", no_source)
+    again = PosterRenditions(folder).decode(source, target)
+    assert (again.width(), again.height()) == (800, 600)
+    difference = ImageChops.difference(_pil(first, tmp_path), _pil(again, tmp_path))
+    assert max(ImageStat.Stat(difference).mean) < 4.0  # a JPEG again; this source is all detail
+
+
+def test_after_the_first_poster_renditions_are_made_in_smaller_bands(
+    qapp: object, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "renditions"
+    posters = PosterRenditions(folder)
+    posters.decode(_detailed_jpeg(tmp_path / ("b" * 64), 640, 480), QSize(500, 500))
+    banded: list[tuple[Path, int]] = []
+    real = renditions._render_in_bands
+
+    def recording(path: Path, source: QSize, fitted: QSize, band_bytes: int) -> QImage:
+        banded.append((path, band_bytes))
+        return real(path, source, fitted, band_bytes)
+
+    monkeypatch.setattr(renditions, "_render_in_bands", recording)
+    source = _detailed_jpeg(tmp_path / ASSET, 1280, 960)
+    image = posters.decode(source, QSize(1000, 600))
+    _wait_for_writes()
+    assert banded == [(source, renditions.BAND_BYTES)]
+    assert (image.width(), image.height()) == (800, 600)
+    assert (folder / rendition_name(ASSET, QSize(1000, 600))).is_file()
+
+
+@pytest.mark.parametrize("damage", ["not an image", "another size"])
+def test_a_broken_rendition_is_made_again(
+    qapp: object, tmp_path: Path, caplog: pytest.LogCaptureFixture, damage: str
+) -> None:
+    source = _detailed_jpeg(tmp_path / ASSET, 640, 480)
+    folder = tmp_path / "renditions"
+    folder.mkdir()
+    target = QSize(400, 400)
+    kept = folder / rendition_name(ASSET, target)
+    if damage == "not an image":
+        kept.write_bytes(b"overwritten by something else " * 100)
+    else:
+        _detailed_jpeg(kept, 200, 150)
+
+    with caplog.at_level(logging.WARNING, logger="kiosk.screen"):
+        image = PosterRenditions(folder).decode(source, target)
+    _wait_for_writes()
+
+    assert (image.width(), image.height()) == (400, 300)
+    assert [r.event for r in caplog.records] == ["rendition_dropped"]
+    assert Image.open(kept).size == (400, 300)
+
+
+def test_a_rendition_for_another_zone_size_is_replaced(qapp: object, tmp_path: Path) -> None:
+    source = _detailed_jpeg(tmp_path / ASSET, 640, 480)
+    folder = tmp_path / "renditions"
+    posters = PosterRenditions(folder)
+    posters.decode(source, QSize(400, 400))
+    _wait_for_writes()
+    posters.decode(source, QSize(300, 300))
+    _wait_for_writes()
+    assert sorted(p.name for p in folder.iterdir()) == [rendition_name(ASSET, QSize(300, 300))]
+
+
+def test_no_rendition_for_a_transparent_poster(qapp: object, tmp_path: Path) -> None:
+    out = io.BytesIO()
+    Image.new("RGBA", (300, 200), (200, 0, 0, 128)).save(out, "PNG")
+    source = tmp_path / ASSET
+    source.write_bytes(out.getvalue())
+    folder = tmp_path / "renditions"
+    image = PosterRenditions(folder).decode(source, QSize(150, 150))
+    _wait_for_writes()
+    assert image.hasAlphaChannel()
+    assert list(folder.iterdir()) == []
+
+
+def test_a_full_disk_keeps_no_rendition_and_still_shows_the_poster(
+    qapp: object, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    folder = tmp_path / "renditions"
+    posters = PosterRenditions(folder, disk_reserve_bytes=1 << 60)
+    with caplog.at_level(logging.DEBUG, logger="kiosk.screen"):
+        for name in ("b" * 64, "c" * 64, ASSET):
+            image = posters.decode(_detailed_jpeg(tmp_path / name, 640, 480), QSize(400, 400))
+            _wait_for_writes()
+            assert (image.width(), image.height()) == (400, 300)
+    assert list(folder.iterdir()) == []
+    skipped = [r for r in caplog.records if getattr(r, "event", "") == "rendition_not_kept"]
+    assert [r.levelno for r in skipped] == [logging.WARNING, logging.DEBUG, logging.DEBUG]
+    assert "free on disk" in skipped[0].getMessage()
+
+
+def test_a_bad_source_is_refused_like_a_plain_decode(qapp: object, tmp_path: Path) -> None:
+    posters = PosterRenditions(tmp_path / "renditions")
+    posters.decode(_detailed_jpeg(tmp_path / ("b" * 64), 64, 64), QSize(32, 32))
+    with pytest.raises(DecodeError, match="missing"):
+        posters.decode(tmp_path / ASSET, QSize(100, 100))
+    data = (_detailed_jpeg(tmp_path / "whole", 640, 480)).read_bytes()
+    (tmp_path / ASSET).write_bytes(data[: len(data) // 2])
+    with pytest.raises(DecodeError, match="truncated"):
+        posters.decode(tmp_path / ASSET, QSize(400, 400))
