@@ -7,7 +7,7 @@ Layout of the cache directory::
     current.json           the current snapshot: manifest + ETag, replaced with one os.replace()
     renditions/<sha256>-<w>x<h>.jpg
                            posters fitted to the screen's main zone, made by the screen from
-                           assets (``kiosk/qt/renditions.py``); removed with their asset
+                           assets (``kiosk/qt/renditions.py``); only for the current snapshot
     lock                   flock held by whoever is syncing
 
 The order of writes is what makes a crash harmless: an asset reaches ``assets/`` only after its
@@ -262,10 +262,11 @@ class CacheStore:
                 (self.assets_dir / name).unlink()
                 removed += 1
             used -= size
-        return removed + self._collect_renditions()
+        return removed + self._collect_renditions(keep)
 
-    def _collect_renditions(self) -> int:
-        """Remove renditions whose asset is gone, and ones left half-written by a crash.
+    def _collect_renditions(self, keep: set[str]) -> int:
+        """Remove renditions of assets the current snapshot does not use (they are cheap to
+        make again, and so need no room in the quota), and ones left half-written by a crash.
 
         The screen writes renditions while this runs (on the sync thread), so a temporary
         file is only removed once it is clearly abandoned.
@@ -281,7 +282,7 @@ class CacheStore:
                 if path.name.startswith("."):
                     gone = path.stat().st_mtime < abandoned
                 else:
-                    gone = not (self.assets_dir / path.name.split("-", 1)[0]).is_file()
+                    gone = path.name.split("-", 1)[0] not in keep
                 if gone:
                     path.unlink()
                     removed += 1

@@ -11,9 +11,10 @@ never in memory at once. Band decoding costs a few decodes' worth of CPU, once.
 
 Files are ``renditions/<asset sha256>-<zone width>x<zone height>.jpg``, written to a temporary
 name and renamed, so a crash leaves no half file under the real name. A rendition that no
-longer decodes is deleted and made again; one whose asset is gone is removed with the cache's
-garbage (``CacheStore.collect_garbage``). Renditions are an optimisation: when one cannot be
-written (disk full, read-only cache) the poster is shown all the same, from its source.
+longer decodes is deleted and made again; one whose poster the current snapshot no longer uses
+is removed with the cache's garbage (``CacheStore.collect_garbage``). Renditions are an
+optimisation: when one cannot be written (disk full, read-only cache) the poster is shown all
+the same, from its source.
 
 The first poster of a run without its rendition is rendered in bigger bands (faster, and
 little else is in memory yet at start-up) and its rendition is written on another pool thread
