@@ -53,13 +53,18 @@ def decode_poster(path: Path, target: QSize) -> QImage:
     Raises:
         DecodeError: the file is missing, truncated, not an image, or cannot be decoded.
     """
-    image = _read_scaled(path, target, Qt.AspectRatioMode.KeepAspectRatio)
+    return fit_poster(open_image(path), target)
+
+
+def fit_poster(reader: QImageReader, target: QSize) -> QImage:
+    """:func:`decode_poster` for a reader from :func:`open_image`."""
+    image = _read_scaled(reader, target, Qt.AspectRatioMode.KeepAspectRatio)
     fitted = image.size().scaled(target, Qt.AspectRatioMode.KeepAspectRatio)
     if image.size() != fitted:
         image = image.scaled(
             fitted, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
         )
-    return _screen_format(image)
+    return screen_format(image)
 
 
 def decode_photo(path: Path, target: QSize) -> QImage:
@@ -75,17 +80,21 @@ def decode_photo(path: Path, target: QSize) -> QImage:
     if target.isEmpty():
         raise DecodeError("no room for the photo")
     expand = Qt.AspectRatioMode.KeepAspectRatioByExpanding
-    image = _read_scaled(path, target, expand)
+    image = _read_scaled(open_image(path), target, expand)
     covering = image.size().scaled(target, expand)
     if image.size() != covering:
         image = image.scaled(covering, expand, Qt.TransformationMode.SmoothTransformation)
     left = max(0, (image.width() - target.width()) // 2)
     image = image.copy(left, 0, target.width(), target.height())  # top-centre
-    return _screen_format(image)
+    return screen_format(image)
 
 
-def _read_scaled(path: Path, target: QSize, mode: Qt.AspectRatioMode) -> QImage:
-    """The image at ``path``, decoded at about the size that ``mode`` gives for ``target``."""
+def open_image(path: Path) -> QImageReader:
+    """A reader of the image file at ``path``, with EXIF orientation applied.
+
+    Raises:
+        DecodeError: the file is missing, not an image, or a truncated JPEG or PNG.
+    """
     if not path.is_file():
         raise DecodeError("file missing")
     reader = QImageReader(str(path))
@@ -93,16 +102,31 @@ def _read_scaled(path: Path, target: QSize, mode: Qt.AspectRatioMode) -> QImage:
     if not reader.canRead():
         raise DecodeError(f"not an image: {reader.errorString()}")
     _check_complete(path, bytes(reader.format().data()))
-    source = reader.size()
-    if source.isValid() and not source.isEmpty():
-        reader.setScaledSize(_fitted_source_size(reader, source, target, mode))
+    return reader
+
+
+def read_image(reader: QImageReader) -> QImage:
+    """Decode with ``reader`` (as set up by the caller).
+
+    Raises:
+        DecodeError: the data cannot be decoded.
+    """
     image = reader.read()
     if image.isNull():
         raise DecodeError(f"cannot decode: {reader.errorString()}")
     return image
 
 
-def _screen_format(image: QImage) -> QImage:
+def _read_scaled(reader: QImageReader, target: QSize, mode: Qt.AspectRatioMode) -> QImage:
+    """The reader's image, decoded at about the size that ``mode`` gives for ``target``."""
+    source = reader.size()
+    if source.isValid() and not source.isEmpty():
+        reader.setScaledSize(_fitted_source_size(reader, source, target, mode))
+    return read_image(reader)
+
+
+def screen_format(image: QImage) -> QImage:
+    """``image`` in the format the screen paints fastest (premultiplied if it has alpha)."""
     opaque = QImage.Format.Format_RGB32
     return image.convertToFormat(
         QImage.Format.Format_ARGB32_Premultiplied if image.hasAlphaChannel() else opaque

@@ -39,9 +39,10 @@ from pathlib import Path
 
 from kiosk.qt.image_loader import (
     DecodeError,
-    _check_complete,
-    _screen_format,
-    decode_poster,
+    fit_poster,
+    open_image,
+    read_image,
+    screen_format,
 )
 from kiosk.qt.qt import (
     QImage,
@@ -130,18 +131,12 @@ class PosterRenditions:
         return image
 
     def _read(self, rendition: Path, target: QSize) -> QImage:
-        reader = QImageReader(str(rendition))
-        if not reader.canRead():
-            raise DecodeError(f"not an image: {reader.errorString()}")
-        _check_complete(rendition, bytes(reader.format().data()))
-        image = reader.read()
-        if image.isNull():
-            raise DecodeError(f"cannot decode: {reader.errorString()}")
+        image = read_image(open_image(rendition))
         size = image.size()
         fits = size.width() <= target.width() and size.height() <= target.height()
         if not fits or (size.width() != target.width() and size.height() != target.height()):
             raise DecodeError(f"made for another size ({size.width()}x{size.height()})")
-        return _screen_format(image)
+        return screen_format(image)
 
     def _keep(self, image: QImage, rendition: Path) -> None:
         """Write ``image`` as ``rendition`` (atomically) and drop the asset's other sizes."""
@@ -197,24 +192,17 @@ def render_poster(path: Path, target: QSize, band_bytes: int | None = None) -> Q
     Raises:
         DecodeError: the file is missing, truncated, not an image, or cannot be decoded.
     """
-    if not path.is_file():
-        raise DecodeError("file missing")
-    reader = QImageReader(str(path))
-    reader.setAutoTransform(True)
-    if not reader.canRead():
-        raise DecodeError(f"not an image: {reader.errorString()}")
-    image_format = bytes(reader.format().data())
+    reader = open_image(path)
     source = reader.size()
     plain = (
-        image_format != b"jpeg"
+        bytes(reader.format().data()) != b"jpeg"
         or not source.isValid()
         or source.isEmpty()
         or reader.transformation() != QImageIOHandler.Transformation.TransformationNone
     )
     fitted = source.scaled(target, Qt.AspectRatioMode.KeepAspectRatio)
     if plain or fitted.isEmpty() or not 1 < source.height() / fitted.height() < 2:
-        return decode_poster(path, target)
-    _check_complete(path, image_format)
+        return fit_poster(reader, target)
     return _render_in_bands(path, source, fitted, band_bytes or BAND_BYTES)
 
 
@@ -235,9 +223,9 @@ def _render_in_bands(path: Path, source: QSize, fitted: QSize, band_bytes: int) 
             bottom = min(source.height(), math.ceil(last * scale_y) + BAND_MARGIN_ROWS)
             reader = QImageReader(str(path))
             reader.setClipRect(QRect(0, top, source.width(), bottom - top))
-            band = reader.read()
-            if band.isNull() or band.height() != bottom - top:
-                raise DecodeError(f"cannot decode: {reader.errorString()}")
+            band = read_image(reader)
+            if band.height() != bottom - top:
+                raise DecodeError(f"cannot decode rows {top}-{bottom}")
             painter.setClipRect(QRect(0, first, fitted.width(), last - first))
             painter.drawImage(
                 QRectF(0, top / scale_y, source.width() / scale_x, (bottom - top) / scale_y),

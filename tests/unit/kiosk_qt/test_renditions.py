@@ -80,7 +80,7 @@ def test_a_poster_is_decoded_from_its_rendition_once_one_was_made(
     def no_source(*args: object) -> None:
         raise AssertionError("the source was decoded again")
 
-    monkeypatch.setattr(renditions, "decode_poster", no_source)
+    monkeypatch.setattr(renditions, "fit_poster", no_source)
     monkeypatch.setattr(renditions, "render_poster", no_source)
     again = PosterRenditions(folder).decode(source, target)
     assert (again.width(), again.height()) == (800, 600)
