@@ -108,7 +108,8 @@ def _run(
         return 1
     store = make_store(config)
     window = KioskWindow(themes.default, config.screen, system_clock, ZoneInfo(DEFAULT_TIMEZONE))
-    loader = PosterLoader(decode=PosterRenditions(store.renditions_dir).decode)
+    renditions = PosterRenditions(store.renditions_dir)
+    loader = PosterLoader(decode=renditions.decode)
     sync = DeferredSync(config, store)
     controller = ScreenController(
         window,
@@ -170,6 +171,7 @@ def _run(
     for touch in touches:
         touch.stop()
     controller.stop()
+    renditions.close()
     for scheduler in schedulers:
         scheduler.shutdown(wait=False)
     code = stopper.exit_code if stopper.exit_code is not None else code

@@ -97,6 +97,8 @@ class PosterRenditions:
         self._disk_warned = False
         self._lock = threading.Lock()
         self._first = True
+        self._writer = QThreadPool()  # writes the first poster's rendition after hand-over
+        self._writer.setMaxThreadCount(1)
         with contextlib.suppress(OSError):  # a read-only cache: posters are shown regardless
             self.folder.mkdir(parents=True, exist_ok=True)
 
@@ -123,12 +125,16 @@ class PosterRenditions:
         if first:  # start-up: show it soon, keep its rendition from the image later
             image = render_poster(path, target, START_BAND_BYTES)
             if not image.hasAlphaChannel():
-                QThreadPool.globalInstance().start(partial(self._keep, image, rendition))
+                self._writer.start(partial(self._keep, image, rendition))
             return image
         image = render_poster(path, target)
         if not image.hasAlphaChannel():
             self._keep(image, rendition)
         return image
+
+    def close(self, timeout_ms: int = 5_000) -> None:
+        """Wait for a rendition still being written (at most ``timeout_ms``)."""
+        self._writer.waitForDone(timeout_ms)
 
     def _read(self, rendition: Path, target: QSize) -> QImage:
         image = read_image(open_image(rendition))

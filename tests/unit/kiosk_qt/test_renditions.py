@@ -12,7 +12,7 @@ from PIL import Image, ImageChops, ImageFilter, ImageStat
 
 import kiosk.qt.renditions as renditions
 from kiosk.qt.image_loader import DecodeError, decode_poster
-from kiosk.qt.qt import QImage, QSize, QThreadPool
+from kiosk.qt.qt import QImage, QSize
 from kiosk.qt.renditions import PosterRenditions, render_poster, rendition_name
 
 ASSET = "a" * 64
@@ -35,10 +35,6 @@ def _pil(image: QImage, tmp_path: Path) -> Image.Image:
     out = tmp_path / "shown.png"
     assert image.save(str(out))
     return Image.open(out).convert("RGB")
-
-
-def _wait_for_writes() -> None:
-    QThreadPool.globalInstance().waitForDone(10_000)
 
 
 def test_bands_give_the_same_picture_as_one_decode(
@@ -71,8 +67,9 @@ def test_a_poster_is_decoded_from_its_rendition_once_one_was_made(
     folder = tmp_path / "renditions"
     target = QSize(1000, 600)
 
-    first = PosterRenditions(folder).decode(source, target)  # start-up: big bands
-    _wait_for_writes()
+    posters = PosterRenditions(folder)
+    first = posters.decode(source, target)  # start-up: big bands
+    posters.close()  # its rendition is written after the hand-over
     kept = folder / rendition_name(ASSET, target)
     assert kept.is_file()
     assert (first.width(), first.height()) == (800, 600)
@@ -104,7 +101,7 @@ def test_after_the_first_poster_renditions_are_made_in_smaller_bands(
     monkeypatch.setattr(renditions, "_render_in_bands", recording)
     source = _detailed_jpeg(tmp_path / ASSET, 1280, 960)
     image = posters.decode(source, QSize(1000, 600))
-    _wait_for_writes()
+    posters.close()
     assert banded == [(source, renditions.BAND_BYTES)]
     assert (image.width(), image.height()) == (800, 600)
     assert (folder / rendition_name(ASSET, QSize(1000, 600))).is_file()
@@ -125,8 +122,9 @@ def test_a_broken_rendition_is_made_again(
         _detailed_jpeg(kept, 200, 150)
 
     with caplog.at_level(logging.WARNING, logger="kiosk.screen"):
-        image = PosterRenditions(folder).decode(source, target)
-    _wait_for_writes()
+        posters = PosterRenditions(folder)
+        image = posters.decode(source, target)
+    posters.close()
 
     assert (image.width(), image.height()) == (400, 300)
     assert [r.event for r in caplog.records] == ["rendition_dropped"]
@@ -138,9 +136,9 @@ def test_a_rendition_for_another_zone_size_is_replaced(qapp: object, tmp_path: P
     folder = tmp_path / "renditions"
     posters = PosterRenditions(folder)
     posters.decode(source, QSize(400, 400))
-    _wait_for_writes()
+    posters.close()
     posters.decode(source, QSize(300, 300))
-    _wait_for_writes()
+    posters.close()
     assert sorted(p.name for p in folder.iterdir()) == [rendition_name(ASSET, QSize(300, 300))]
 
 
@@ -150,8 +148,9 @@ def test_no_rendition_for_a_transparent_poster(qapp: object, tmp_path: Path) -> 
     source = tmp_path / ASSET
     source.write_bytes(out.getvalue())
     folder = tmp_path / "renditions"
-    image = PosterRenditions(folder).decode(source, QSize(150, 150))
-    _wait_for_writes()
+    posters = PosterRenditions(folder)
+    image = posters.decode(source, QSize(150, 150))
+    posters.close()
     assert image.hasAlphaChannel()
     assert list(folder.iterdir()) == []
 
@@ -164,7 +163,7 @@ def test_a_full_disk_keeps_no_rendition_and_still_shows_the_poster(
     with caplog.at_level(logging.DEBUG, logger="kiosk.screen"):
         for name in ("b" * 64, "c" * 64, ASSET):
             image = posters.decode(_detailed_jpeg(tmp_path / name, 640, 480), QSize(400, 400))
-            _wait_for_writes()
+            posters.close()
             assert (image.width(), image.height()) == (400, 300)
     assert list(folder.iterdir()) == []
     skipped = [r for r in caplog.records if getattr(r, "event", "") == "rendition_not_kept"]
