@@ -64,8 +64,14 @@ def centre(image: Image.Image, x: float, y: float) -> Image.Image:
 
 
 def assert_video_plays(display: str, tmp_path: Path, x: float, y: float) -> None:
-    first = centre(screenshot(display, tmp_path / "first.png"), x, y)
-    spread = max(ImageStat.Stat(first).stddev)
+    # "Started" is logged when playback is asked for; the first frame follows within moments
+    # (later on a busy machine), so the picture is awaited before it is judged.
+    deadline = time.monotonic() + 15
+    while True:
+        first = centre(screenshot(display, tmp_path / "first.png"), x, y)
+        spread = max(ImageStat.Stat(first).stddev)
+        if spread > 20 or time.monotonic() > deadline:
+            break
     assert spread > 20, f"the video area is uniform (stddev {spread:.1f}): no frames drawn"
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline:  # wait for the picture to change (it moves)
