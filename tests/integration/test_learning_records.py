@@ -125,7 +125,7 @@ def test_learning_totals_command(server, publisher, queue):
     publisher.put_settings(SCREEN, {"org_name": "第一党支部"})
     watch(queue, 3)
     uploader_for(server, queue).upload_once()
-    common = ("publish", "--server", server.url, "--token", server.token, "learning-totals")
+    common = ("publish", "--server", server.url, f"--token={server.token}", "learning-totals")
     by_course = run_kiosk(*common)
     assert by_course.returncode == 0, by_course.stderr
     assert "党史故事第一集（v-course1）" in by_course.stdout

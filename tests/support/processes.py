@@ -139,7 +139,8 @@ def run_kiosk(*args: str, env: dict[str, str] | None = None) -> subprocess.Compl
 
 def publish_cli(server: ServerProcess, *args: str) -> str:
     """Run ``kiosk publish ACTION ...`` against ``server``; returns its last line (the id)."""
-    result = run_kiosk("publish", "--server", server.url, "--token", server.token, *args)
+    # "--token=": a random token may start with "-", which argparse would take for an option
+    result = run_kiosk("publish", "--server", server.url, f"--token={server.token}", *args)
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
     return result.stdout.strip().splitlines()[-1]
