@@ -38,7 +38,19 @@ log = logging.getLogger("content_cache.store")
 
 SNAPSHOT_FILE = "current.json"
 RENDITIONS_DIR = "renditions"
+RENDITION_SUFFIX = ".jpg"
 ABANDONED_TEMP_SECONDS = 3600
+
+
+def rendition_name(asset: str, width: int | str, height: int | str) -> str:
+    """The file name in ``renditions/`` of asset ``asset`` fitted to a ``width`` x ``height``
+    zone (the screen makes the file; the store removes it with the asset's last use)."""
+    return f"{asset}-{width}x{height}{RENDITION_SUFFIX}"
+
+
+def rendition_asset(name: str) -> str:
+    """The asset a rendition's file name was made from."""
+    return name.split("-", 1)[0]
 
 
 # Never fill the disk to the last byte: logs and the OS need room too.
@@ -282,7 +294,7 @@ class CacheStore:
                 if path.name.startswith("."):
                     gone = path.stat().st_mtime < abandoned
                 else:
-                    gone = path.name.split("-", 1)[0] not in keep
+                    gone = rendition_asset(path.name) not in keep
                 if gone:
                     path.unlink()
                     removed += 1

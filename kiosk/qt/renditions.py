@@ -37,6 +37,7 @@ import threading
 from functools import partial
 from pathlib import Path
 
+from content_cache.store import rendition_asset, rendition_name
 from kiosk.qt.image_loader import (
     DecodeError,
     fit_poster,
@@ -59,7 +60,6 @@ from kiosk.qt.qt import (
 
 log = logging.getLogger("kiosk.screen")
 
-SUFFIX = ".jpg"
 JPEG_QUALITY = 95
 # Decoded source rows held at once while rendering. Each band is decoded from the top of the
 # file, so smaller bands cost more CPU: at 4K, 4 MB bands take ~310 ms and add ~27 MB at the
@@ -69,16 +69,6 @@ START_BAND_BYTES = 12 * 1024 * 1024
 BAND_MARGIN_ROWS = 2  # source rows beyond a band's own, so smoothing has neighbours
 # Never fill the disk with renditions: logs, the OS and new content need room first.
 DISK_RESERVE_BYTES = 128 * 1024 * 1024
-
-
-def rendition_name(asset_name: str, target: QSize) -> str:
-    """The file name of ``asset_name``'s rendition for a zone of ``target`` pixels."""
-    return f"{asset_name}-{target.width()}x{target.height()}{SUFFIX}"
-
-
-def asset_of(rendition: str) -> str:
-    """The asset file name a rendition file name was made from."""
-    return rendition.split("-", 1)[0]
 
 
 class PosterRenditions:
@@ -108,7 +98,7 @@ class PosterRenditions:
         Raises:
             DecodeError: the source file cannot be shown (a bad rendition is only remade).
         """
-        rendition = self.folder / rendition_name(path.name, target)
+        rendition = self.folder / rendition_name(path.name, target.width(), target.height())
         with self._lock:
             first, self._first = self._first, False
         if rendition.is_file():
@@ -173,8 +163,8 @@ class PosterRenditions:
             Path(tmp).unlink(missing_ok=True)
             self._skip(rendition, exc.strerror or str(exc))
             return
-        asset = asset_of(rendition.name)
-        for other in self.folder.glob(f"{asset}-*{SUFFIX}"):
+        asset = rendition_asset(rendition.name)
+        for other in self.folder.glob(rendition_name(asset, "*", "*")):
             if other.name != rendition.name:
                 other.unlink(missing_ok=True)  # made for a zone size this screen left
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from content_cache.store import AssetError, CacheStore
+from content_cache.store import AssetError, CacheStore, rendition_name
 from content_cache.wire import AssetRef, Manifest, Poster
 
 
@@ -130,7 +130,7 @@ def test_garbage_collection_keeps_renditions_only_for_the_current_snapshot(tmp_p
     store.commit(manifest_with(kept), None)
     store.renditions_dir.mkdir()
     for ref in (kept, dropped):
-        (store.renditions_dir / f"{ref.sha256}-1080x1500.jpg").write_bytes(b"jpeg")
+        (store.renditions_dir / rendition_name(ref.sha256, 1080, 1500)).write_bytes(b"jpeg")
     fresh = store.renditions_dir / ".writing.tmp"  # the screen is writing it right now
     fresh.write_bytes(b"half")
     abandoned = store.renditions_dir / ".crashed.tmp"
@@ -142,5 +142,5 @@ def test_garbage_collection_keeps_renditions_only_for_the_current_snapshot(tmp_p
 
     assert sorted(p.name for p in store.renditions_dir.iterdir()) == [
         ".writing.tmp",
-        f"{kept.sha256}-1080x1500.jpg",
+        rendition_name(kept.sha256, 1080, 1500),
     ]

@@ -11,9 +11,10 @@ import pytest
 from PIL import Image, ImageChops, ImageFilter, ImageStat
 
 import kiosk.qt.renditions as renditions
+from content_cache.store import rendition_name
 from kiosk.qt.image_loader import DecodeError, decode_poster
 from kiosk.qt.qt import QImage, QSize
-from kiosk.qt.renditions import PosterRenditions, render_poster, rendition_name
+from kiosk.qt.renditions import PosterRenditions, render_poster
 
 ASSET = "a" * 64
 
@@ -70,7 +71,7 @@ def test_a_poster_is_decoded_from_its_rendition_once_one_was_made(
     posters = PosterRenditions(folder)
     first = posters.decode(source, target)  # start-up: big bands
     posters.close()  # its rendition is written after the hand-over
-    kept = folder / rendition_name(ASSET, target)
+    kept = folder / rendition_name(ASSET, target.width(), target.height())
     assert kept.is_file()
     assert (first.width(), first.height()) == (800, 600)
 
@@ -104,7 +105,7 @@ def test_after_the_first_poster_renditions_are_made_in_smaller_bands(
     posters.close()
     assert banded == [(source, renditions.BAND_BYTES)]
     assert (image.width(), image.height()) == (800, 600)
-    assert (folder / rendition_name(ASSET, QSize(1000, 600))).is_file()
+    assert (folder / rendition_name(ASSET, 1000, 600)).is_file()
 
 
 @pytest.mark.parametrize("damage", ["not an image", "another size"])
@@ -115,7 +116,7 @@ def test_a_broken_rendition_is_made_again(
     folder = tmp_path / "renditions"
     folder.mkdir()
     target = QSize(400, 400)
-    kept = folder / rendition_name(ASSET, target)
+    kept = folder / rendition_name(ASSET, target.width(), target.height())
     if damage == "not an image":
         kept.write_bytes(b"overwritten by something else " * 100)
     else:
@@ -139,7 +140,7 @@ def test_a_rendition_for_another_zone_size_is_replaced(qapp: object, tmp_path: P
     posters.close()
     posters.decode(source, QSize(300, 300))
     posters.close()
-    assert sorted(p.name for p in folder.iterdir()) == [rendition_name(ASSET, QSize(300, 300))]
+    assert sorted(p.name for p in folder.iterdir()) == [rendition_name(ASSET, 300, 300)]
 
 
 def test_no_rendition_for_a_transparent_poster(qapp: object, tmp_path: Path) -> None:
