@@ -79,6 +79,19 @@ class Plan:
     stopped: bool = False
     next_change: datetime | None = None
 
+    def opening_poster(self) -> Poster | None:
+        """The poster a wall screen starting now opens on, if it opens on one.
+
+        That is the head of the rotation when it is a poster, the screen is on and nothing
+        covers the main zone (emergency stop, urgent notice, sign-in card). A start-up hint
+        (the screen reads its picture early): the screen may still pass it over, e.g. when
+        its file cannot be decoded.
+        """
+        if not self.screen_on or self.stopped or self.urgent or self.signin or not self.rotation:
+            return None
+        head = self.rotation[0]
+        return head if isinstance(head, Poster) else None
+
 
 def plan_for(manifest: Manifest | None, now: datetime) -> Plan:
     """Decide what the screen shows at ``now``.

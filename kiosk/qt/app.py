@@ -3,6 +3,11 @@
 Builds the QApplication, the window, the poster loader, the scheduler, the controller and
 the sync thread; shows the cached snapshot at once (offline start) and runs until SIGTERM,
 SIGINT or the window is closed. Imported only by the command line, never by the core.
+
+Start-up order is chosen for the first frame: the cached snapshot is read and the poster the
+screen opens on starts decoding (from its rendition) first; the rest of the screen (window,
+controller, themes) is imported and built while it decodes, and APScheduler, the network side
+and touch mode are loaded only after the first frame.
 """
 
 from __future__ import annotations
@@ -16,16 +21,15 @@ import socket
 import sys
 import traceback
 from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from kiosk.core.config import ScreenConfig
+from kiosk.core.schedule import plan_for
 from kiosk.core.sync_factory import make_store
-from kiosk.qt.controller import DEFAULT_TIMEZONE, ScreenController, system_clock
-from kiosk.qt.display_power import DisplayPower
-from kiosk.qt.image_loader import PosterLoader, decode_photo
-from kiosk.qt.live_feed import LiveCountFeed
 from kiosk.qt.qt import (
     BINDING_STEALS_REFERENCES,
     QApplication,
@@ -44,15 +48,14 @@ from kiosk.qt.qt import (
     qVersion,
 )
 from kiosk.qt.renditions import PosterRenditions
-from kiosk.qt.theme import ThemeError, ThemeLibrary, default_themes_dir
-from kiosk.qt.window import KioskWindow
 
 if TYPE_CHECKING:
-    from content_cache.store import CacheStore
+    from content_cache.store import CacheStore, Snapshot
     from content_cache.sync import SyncResult
     from kiosk.qt.scheduler import ScreenScheduler
     from kiosk.qt.sync_thread import SyncThread
     from kiosk.qt.touch.mode import TouchMode
+    from kiosk.qt.window import KioskWindow
 
 log = logging.getLogger("kiosk.screen")
 qt_log = logging.getLogger("kiosk.screen.qt")
@@ -60,6 +63,9 @@ qt_log = logging.getLogger("kiosk.screen.qt")
 SYNC_STOP_MS = 10_000
 M_MMAP_THRESHOLD, M_ARENA_MAX = -3, -8  # glibc's mallopt parameters (malloc.h)
 FIRST_CONTENT_WAIT_MS = 1_000  # start the sync by then even if no poster has been shown
+# How long the window waits, unshown, for the poster it opens on; later, the poster fades in.
+# A 4K poster's rendition decodes in about 70 ms; one without a rendition in about 200 ms.
+FIRST_POSTER_WAIT_MS = 300
 _QT_LEVELS = {
     QtMsgType.QtDebugMsg: logging.DEBUG,
     QtMsgType.QtInfoMsg: logging.INFO,
@@ -101,14 +107,25 @@ def run_screen(config: ScreenConfig, *, touch_page: str | None = None) -> int:
 def _run(
     app: QApplication, config: ScreenConfig, stopper: SignalStopper, touch_page: str | None = None
 ) -> int:
+    store = make_store(config)
+    snapshot = store.current()
+    renditions = PosterRenditions(store.renditions_dir)
+    renditions.prefetch(opening_poster_file(snapshot, datetime.now(UTC)))
+    # The rest of the screen is loaded now, while that poster decodes on a worker.
+    from kiosk.qt.controller import DEFAULT_TIMEZONE, ScreenController, system_clock
+    from kiosk.qt.display_power import DisplayPower
+    from kiosk.qt.image_loader import PosterLoader, decode_photo
+    from kiosk.qt.live_feed import LiveCountFeed
+    from kiosk.qt.theme import ThemeError, ThemeLibrary, default_themes_dir
+    from kiosk.qt.window import KioskWindow
+
     try:
         themes = ThemeLibrary(config.themes_dir or default_themes_dir())
     except ThemeError as exc:
         log.error("cannot start the screen: %s", exc, extra={"event": "error"})
+        renditions.close()
         return 1
-    store = make_store(config)
     window = KioskWindow(themes.default, config.screen, system_clock, ZoneInfo(DEFAULT_TIMEZONE))
-    renditions = PosterRenditions(store.renditions_dir)
     loader = PosterLoader(decode=renditions.decode)
     sync = DeferredSync(config, store)
     controller = ScreenController(
@@ -124,7 +141,8 @@ def _run(
         live_counts=LiveCountFeed(config.server, parent=app),
     )
     place_window(app, window, config)
-    controller.start(store.current())  # the first poster decodes while the window maps
+    controller.start(snapshot)  # the first poster is decoding (or decoded) already
+    loader.settle(FIRST_POSTER_WAIT_MS)  # then it is in the window's first frame
     show_window(app, window, config)
     schedulers: list[ScreenScheduler] = []
     shots = None
@@ -163,6 +181,9 @@ def _run(
         start_touch()
         sync.start_soon(controller.on_sync_result)
 
+    if controller.current_poster is not None and not window.poster_view.is_fading():
+        # The first frame shows a poster: go on once it is on screen.
+        window.first_painted.connect(lambda: QTimer.singleShot(0, start_sync))
     window.poster_view.transition_finished.connect(start_sync)
     QTimer.singleShot(0 if controller.snapshot is None else FIRST_CONTENT_WAIT_MS, start_sync)
     code = app.exec()
@@ -179,6 +200,17 @@ def _run(
         _exit_now(code)
     log.info("screen stopped", extra={"event": "screen_stopped", "exit_code": code})
     return code
+
+
+def opening_poster_file(snapshot: Snapshot | None, now: datetime) -> Path | None:
+    """The cached file of the poster the screen opens on at ``now`` (``Plan.opening_poster``),
+    or None when it opens on something else or the file is not there."""
+    if snapshot is None:
+        return None
+    poster = plan_for(snapshot.manifest, now).opening_poster()
+    if poster is None or not snapshot.is_available(poster):
+        return None
+    return snapshot.asset_path(poster.image)
 
 
 class DeferredSync:

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kiosk.qt.qt import (
+    QCoreApplication,
+    QEvent,
     QImage,
     QImageIOHandler,
     QImageReader,
@@ -281,6 +283,16 @@ class PosterLoader(QObject):
         keep_pixmaps, keep_failures = set(pixmaps), set(failures)
         self._pixmaps = {k: v for k, v in self._pixmaps.items() if k in keep_pixmaps}
         self._failures = {k: v for k, v in self._failures.items() if k in keep_failures}
+
+    def settle(self, timeout_ms: int) -> bool:
+        """Wait up to ``timeout_ms`` for the decodes under way and deliver their results now.
+
+        For start-up, before the window is shown: a poster decoded by then is in the window's
+        first frame, instead of fading in after it. Returns whether all of them finished.
+        """
+        done = self._pool.waitForDone(timeout_ms)
+        QCoreApplication.sendPostedEvents(self, QEvent.Type.MetaCall)
+        return done
 
     def close(self) -> None:
         """Drop queued decodes and wait for the running ones; later results are ignored."""

@@ -24,6 +24,7 @@ import ctypes
 import sys
 
 from PySide6.QtCore import (
+    QCoreApplication,
     QEasingCurve,
     QEvent,
     QMessageLogContext,
@@ -140,6 +141,7 @@ __all__ = [
     "QAbstractSlider",
     "QApplication",
     "QColor",
+    "QCoreApplication",
     "QCursor",
     "QEasingCurve",
     "QEvent",

@@ -18,7 +18,9 @@ the same, from its source.
 
 The first poster of a run without its rendition is rendered in bigger bands (faster, and
 little else is in memory yet at start-up) and its rendition is written on another pool thread
-after the image is handed over, so the first frame waits for neither.
+after the image is handed over, so the first frame waits for neither. With its rendition, the
+screen can start reading it before its window exists (:meth:`PosterRenditions.prefetch`): the
+decode then runs while the rest of the screen is loaded and built, instead of after.
 
 Sources that gain nothing from bands (not JPEG, with an EXIF rotation, with transparency, or
 not scaled down by between 1x and 2x, where libjpeg's own reduced decode is small already) are
@@ -87,7 +89,9 @@ class PosterRenditions:
         self._disk_warned = False
         self._lock = threading.Lock()
         self._first = True
-        self._writer = QThreadPool()  # writes the first poster's rendition after hand-over
+        self._prefetched: _Prefetch | None = None
+        # start-up work off the screen's path: the prefetch, the first rendition's writing
+        self._writer = QThreadPool()
         self._writer.setMaxThreadCount(1)
         with contextlib.suppress(OSError):  # a read-only cache: posters are shown regardless
             self.folder.mkdir(parents=True, exist_ok=True)
@@ -101,6 +105,12 @@ class PosterRenditions:
         rendition = self.folder / rendition_name(path.name, target.width(), target.height())
         with self._lock:
             first, self._first = self._first, False
+            prefetched, self._prefetched = self._prefetched, None
+        if prefetched is not None and prefetched.rendition == rendition:
+            image = prefetched.result()
+            if image is not None and _fits(image, target):
+                return screen_format(image)
+        del prefetched  # a guess that missed: its image is let go
         if rendition.is_file():
             try:
                 return self._read(rendition, target)
@@ -122,15 +132,40 @@ class PosterRenditions:
             self._keep(image, rendition)
         return image
 
+    def prefetch(self, path: Path | None) -> bool:
+        """Start reading the rendition of the poster ``path`` now, before its size is asked for.
+
+        For start-up: the screen knows which poster it will show first before it knows the
+        size of its main zone, and an asset has one rendition (for the zone it was last shown
+        in). :meth:`decode` uses the image if it asks for that rendition first; any other
+        first call lets it go. Nothing is logged here: a rendition that turns out bad is
+        found, logged and remade by :meth:`decode` as usual. Returns whether a read started.
+        """
+        if path is None:
+            return False
+        try:
+            found = sorted(self.folder.glob(rendition_name(path.name, "*", "*")))
+        except OSError:
+            return False
+        if not found:
+            return False
+        prefetch = _Prefetch(found[-1])
+        with self._lock:
+            if not self._first or self._prefetched is not None:
+                return False  # too late: posters are being decoded already
+            self._prefetched = prefetch
+        self._writer.start(prefetch.run)
+        return True
+
     def close(self, timeout_ms: int = 5_000) -> None:
-        """Wait for a rendition still being written (at most ``timeout_ms``)."""
+        """Wait for start-up work still under way: a prefetch, a rendition being written
+        (at most ``timeout_ms``)."""
         self._writer.waitForDone(timeout_ms)
 
     def _read(self, rendition: Path, target: QSize) -> QImage:
         image = read_image(open_image(rendition))
-        size = image.size()
-        fits = size.width() <= target.width() and size.height() <= target.height()
-        if not fits or (size.width() != target.width() and size.height() != target.height()):
+        if not _fits(image, target):
+            size = image.size()
             raise DecodeError(f"made for another size ({size.width()}x{size.height()})")
         return screen_format(image)
 
@@ -179,6 +214,34 @@ class PosterRenditions:
             reason,
             extra={"event": "rendition_not_kept", "file": rendition.name},
         )
+
+
+class _Prefetch:
+    """One rendition read on a pool thread; :meth:`result` waits for it."""
+
+    def __init__(self, rendition: Path) -> None:
+        self.rendition = rendition
+        self._done = threading.Event()
+        self._image: QImage | None = None
+
+    def run(self) -> None:
+        try:
+            self._image = read_image(open_image(self.rendition))
+        except Exception:  # broad on purpose: decode() reads it again and says what is wrong
+            self._image = None
+        finally:
+            self._done.set()
+
+    def result(self) -> QImage | None:
+        self._done.wait()
+        return self._image
+
+
+def _fits(image: QImage, target: QSize) -> bool:
+    """Whether ``image`` is ``target`` fitted with its aspect ratio kept (one side equal)."""
+    size = image.size()
+    inside = size.width() <= target.width() and size.height() <= target.height()
+    return inside and (size.width() == target.width() or size.height() == target.height())
 
 
 def render_poster(path: Path, target: QSize, band_bytes: int | None = None) -> QImage:

@@ -73,6 +73,22 @@ def test_emergency_stop_blanks_everything():
     assert plan.rotation == [] and plan.notices == []
 
 
+def test_the_screen_opens_on_the_head_of_the_rotation_when_nothing_covers_it():
+    from content_cache.wire import HonorRoll, PowerRule
+
+    assert plan_for(manifest(poster("a"), poster("b", priority=5)), NOW).opening_poster().id == "b"
+    roll = HonorRoll(id="r", title="光荣榜", entries=[], priority=9)
+    covered = [
+        manifest(roll, poster("a")),  # a roll first: nothing to decode ahead
+        manifest(poster("a"), Notice(id="u", text="紧急插播", urgent=True)),
+        manifest(poster("a"), emergency_stop=True),
+        manifest(poster("a"), power=[PowerRule(weekdays=[1], on="20:00", off="21:00")]),
+        manifest(),
+    ]
+    assert [plan_for(m, NOW).opening_poster() for m in covered] == [None] * len(covered)
+    assert plan_for(None, NOW).opening_poster() is None
+
+
 def test_naive_now_is_refused():
     with pytest.raises(ValueError):
         plan_for(manifest(), NOW.replace(tzinfo=None))

@@ -108,3 +108,17 @@ def test_a_new_target_size_decodes_again(qtbot, tmp_path: Path) -> None:
         loader.request("k", path)
     assert loader.pixmap("k").width() == 300
     loader.close()
+
+
+def test_settle_delivers_a_finished_decode_without_the_event_loop(qapp, tmp_path: Path) -> None:
+    loader = PosterLoader()
+    loader.set_target_size(QSize(200, 200))
+    ready: list[str] = []
+    loader.ready.connect(ready.append)
+    loader.request("k", _write(tmp_path / "p", image_bytes(400, 100, (0, 0, 255))))
+
+    assert loader.settle(5000)  # start-up: before the window is shown
+    assert ready == ["k"]
+    assert loader.pixmap("k").size() == QSize(200, 50)
+    assert loader.settle(0)  # nothing under way
+    loader.close()

@@ -108,6 +108,57 @@ def test_after_the_first_poster_renditions_are_made_in_smaller_bands(
     assert (folder / rendition_name(ASSET, 1000, 600)).is_file()
 
 
+def test_a_prefetched_rendition_is_what_the_first_decode_returns(
+    qapp: object, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = _detailed_jpeg(tmp_path / ASSET, 1280, 960)
+    folder = tmp_path / "renditions"
+    target = QSize(1000, 600)
+    making = PosterRenditions(folder)
+    making.decode(source, target)
+    making.close()
+    kept = folder / rendition_name(ASSET, target.width(), target.height())
+    original = Image.open(kept).convert("RGB")
+
+    posters = PosterRenditions(folder)
+    assert posters.prefetch(source)  # before the zone's size is known
+    posters.close()  # the read is done
+    Image.new("RGB", original.size, "red").save(kept, "JPEG")  # changed after it was read
+    monkeypatch.setattr(renditions, "render_poster", lambda *args: pytest.fail("rendered"))
+    image = posters.decode(source, target)
+
+    assert (image.width(), image.height()) == (800, 600)
+    difference = ImageChops.difference(original, _pil(image, tmp_path))
+    assert max(ImageStat.Stat(difference).mean) < 1.0  # the prefetched picture, not the red
+    assert Image.open(kept).getpixel((10, 10)) != original.getpixel((10, 10))  # not rewritten
+
+
+def test_a_prefetch_that_guessed_wrong_changes_nothing(qapp: object, tmp_path: Path) -> None:
+    folder = tmp_path / "renditions"
+    guessed = _detailed_jpeg(tmp_path / ("b" * 64), 640, 480, seed=2)
+    making = PosterRenditions(folder)
+    making.decode(guessed, QSize(400, 400))
+    making.close()
+    posters = PosterRenditions(folder)
+    assert not posters.prefetch(tmp_path / ("c" * 64))  # no rendition: nothing to read
+    assert not posters.prefetch(None)
+    assert posters.prefetch(guessed)
+    shown = _detailed_jpeg(tmp_path / ASSET, 640, 480, seed=3)
+
+    image = posters.decode(shown, QSize(400, 400))  # the screen opened on another poster
+    again = posters.decode(guessed, QSize(200, 200))  # and at another size
+    posters.close()
+
+    assert (image.width(), image.height()) == (400, 300)
+    picture = _pil(image, tmp_path)
+    for poster, near in ((shown, True), (guessed, False)):
+        plain = _pil(decode_poster(poster, QSize(400, 400)), tmp_path)
+        difference = max(ImageStat.Stat(ImageChops.difference(plain, picture)).mean)
+        assert difference < 5.0 if near else difference > 20.0  # the poster asked for
+    assert (again.width(), again.height()) == (200, 150)
+    assert not posters.prefetch(guessed)  # only before the first decode
+
+
 @pytest.mark.parametrize("damage", ["not an image", "another size"])
 def test_a_broken_rendition_is_made_again(
     qapp: object, tmp_path: Path, caplog: pytest.LogCaptureFixture, damage: str
