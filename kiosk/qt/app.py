@@ -30,6 +30,7 @@ from zoneinfo import ZoneInfo
 from kiosk.core.config import ScreenConfig
 from kiosk.core.schedule import plan_for
 from kiosk.core.sync_factory import make_store
+from kiosk.qt.image_loader import PosterLoader, decode_photo
 from kiosk.qt.qt import (
     BINDING_STEALS_REFERENCES,
     QApplication,
@@ -114,7 +115,6 @@ def _run(
     # The rest of the screen is loaded now, while that poster decodes on a worker.
     from kiosk.qt.controller import DEFAULT_TIMEZONE, ScreenController, system_clock
     from kiosk.qt.display_power import DisplayPower
-    from kiosk.qt.image_loader import PosterLoader, decode_photo
     from kiosk.qt.live_feed import LiveCountFeed
     from kiosk.qt.theme import ThemeError, ThemeLibrary, default_themes_dir
     from kiosk.qt.window import KioskWindow

@@ -6,10 +6,18 @@ import logging
 import os
 import signal
 import sys
+from datetime import UTC, datetime
 
 import pytest
+from qt_helpers import SnapshotBuilder
 
-from kiosk.qt.app import SignalStopper, _log_qt_message, _log_uncaught, windowed_size
+from kiosk.qt.app import (
+    SignalStopper,
+    _log_qt_message,
+    _log_uncaught,
+    opening_poster_file,
+    windowed_size,
+)
 from kiosk.qt.qt import QMessageLogContext, QSize, QTimer, QtMsgType
 
 
@@ -66,3 +74,20 @@ def test_windowed_size_keeps_the_screen_proportions() -> None:
     )
     landscape = windowed_size(QSize(1920, 1080), "landscape")
     assert landscape.width() > landscape.height() and landscape.width() <= 1920
+
+
+def test_the_opening_poster_file_is_the_cached_head_of_the_rotation(
+    builder: SnapshotBuilder,
+) -> None:
+    now = datetime.now(UTC)
+    assert opening_poster_file(None, now) is None  # nothing cached yet
+    builder.poster("low")
+    head = builder.poster("high", priority=5)
+    snapshot = builder.commit()
+    path = opening_poster_file(snapshot, now)
+    assert path is not None and path.name == head["image"]["sha256"] and path.is_file()
+
+    builder.notice("u", "紧急插播", urgent=True)
+    assert opening_poster_file(builder.commit(2), now) is None  # the insert covers the zone
+    path.unlink()  # gone from the cache: nothing to read ahead
+    assert opening_poster_file(snapshot, now) is None
