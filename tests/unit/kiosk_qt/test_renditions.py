@@ -38,6 +38,16 @@ def _pil(image: QImage, tmp_path: Path) -> Image.Image:
     return Image.open(out).convert("RGB")
 
 
+def _made_rendition(folder: Path, source: Path, target: QSize) -> Path:
+    """Show ``source`` once at ``target``, as a screen would; the rendition that left behind."""
+    posters = PosterRenditions(folder)
+    posters.decode(source, target)
+    posters.close()
+    kept = folder / rendition_name(source.name, target.width(), target.height())
+    assert kept.is_file()
+    return kept
+
+
 def test_bands_give_the_same_picture_as_one_decode(
     qapp: object, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -114,10 +124,7 @@ def test_a_prefetched_rendition_is_what_the_first_decode_returns(
     source = _detailed_jpeg(tmp_path / ASSET, 1280, 960)
     folder = tmp_path / "renditions"
     target = QSize(1000, 600)
-    making = PosterRenditions(folder)
-    making.decode(source, target)
-    making.close()
-    kept = folder / rendition_name(ASSET, target.width(), target.height())
+    kept = _made_rendition(folder, source, target)
     original = Image.open(kept).convert("RGB")
 
     posters = PosterRenditions(folder)
@@ -136,9 +143,7 @@ def test_a_prefetched_rendition_is_what_the_first_decode_returns(
 def test_a_prefetch_that_guessed_wrong_changes_nothing(qapp: object, tmp_path: Path) -> None:
     folder = tmp_path / "renditions"
     guessed = _detailed_jpeg(tmp_path / ("b" * 64), 640, 480, seed=2)
-    making = PosterRenditions(folder)
-    making.decode(guessed, QSize(400, 400))
-    making.close()
+    _made_rendition(folder, guessed, QSize(400, 400))
     posters = PosterRenditions(folder)
     assert not posters.prefetch(tmp_path / ("c" * 64))  # no rendition: nothing to read
     assert not posters.prefetch(None)
