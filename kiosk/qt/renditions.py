@@ -91,8 +91,8 @@ class PosterRenditions:
         self._first = True
         self._prefetched: _Prefetch | None = None
         # start-up work off the screen's path: the prefetch, the first rendition's writing
-        self._writer = QThreadPool()
-        self._writer.setMaxThreadCount(1)
+        self._startup_work = QThreadPool()
+        self._startup_work.setMaxThreadCount(1)
         with contextlib.suppress(OSError):  # a read-only cache: posters are shown regardless
             self.folder.mkdir(parents=True, exist_ok=True)
 
@@ -125,7 +125,7 @@ class PosterRenditions:
         if first:  # start-up: show it soon, keep its rendition from the image later
             image = render_poster(path, target, START_BAND_BYTES)
             if not image.hasAlphaChannel():
-                self._writer.start(partial(self._keep, image, rendition))
+                self._startup_work.start(partial(self._keep, image, rendition))
             return image
         image = render_poster(path, target)
         if not image.hasAlphaChannel():
@@ -154,13 +154,13 @@ class PosterRenditions:
             if not self._first or self._prefetched is not None:
                 return False  # too late: posters are being decoded already
             self._prefetched = prefetch
-        self._writer.start(prefetch.run)
+        self._startup_work.start(prefetch.run)
         return True
 
     def close(self, timeout_ms: int = 5_000) -> None:
         """Wait for start-up work still under way: a prefetch, a rendition being written
         (at most ``timeout_ms``)."""
-        self._writer.waitForDone(timeout_ms)
+        self._startup_work.waitForDone(timeout_ms)
 
     def _read(self, rendition: Path, target: QSize) -> QImage:
         image = read_image(open_image(rendition))
