@@ -14,6 +14,7 @@ import logging
 import random
 import threading
 from collections.abc import Callable, Iterator
+from typing import cast
 from urllib.parse import quote
 
 import requests
@@ -93,7 +94,8 @@ class PushListener:
         )  # fmt: skip
         with response:
             response.raise_for_status()
-            lines = response.iter_lines(decode_unicode=True)
+            # decode_unicode with the stream's text/event-stream charset: lines are str
+            lines = cast(Iterator[str], response.iter_lines(decode_unicode=True))
             yield from parse_revisions(itertools.takewhile(self._running, lines))
 
 
@@ -111,7 +113,7 @@ def _name(exc: Exception) -> str:
 
 def parse_revisions(lines: Iterator[str]) -> Iterator[int]:
     """Revisions from the lines of an event stream (``event: revision`` + JSON ``data``)."""
-    event, data = "message", []
+    event, data = "message", list[str]()
     for line in lines:
         if line == "":
             revision = _revision(data) if event == "revision" else None

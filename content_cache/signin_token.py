@@ -61,8 +61,13 @@ def token_for(secret: str, meeting_id: str, window: int) -> str:
     return base64.b32encode(digest).decode("ascii").rstrip("=").lower()
 
 
-def signin_url(base_url: str, secret: str, meeting_id: str, moment: datetime,
-               period: int = DEFAULT_PERIOD_SECONDS) -> str:
+def signin_url(
+    base_url: str,
+    secret: str,
+    meeting_id: str,
+    moment: datetime,
+    period: int = DEFAULT_PERIOD_SECONDS,
+) -> str:
     """The URL to encode in the QR code at ``moment``.
 
     ``base_url`` is the meeting's sign-in page (``SignInParams.url``); any query it has is kept.
@@ -74,17 +79,24 @@ def signin_url(base_url: str, secret: str, meeting_id: str, moment: datetime,
     return urlunsplit((parts.scheme, parts.netloc, parts.path, query, ""))
 
 
-def accepted_windows(now: datetime, period: int = DEFAULT_PERIOD_SECONDS,
-                     skew: int = DEFAULT_SKEW_SECONDS) -> set[int]:
+def accepted_windows(
+    now: datetime, period: int = DEFAULT_PERIOD_SECONDS, skew: int = DEFAULT_SKEW_SECONDS
+) -> set[int]:
     """The windows whose tokens are accepted at ``now``: current, previous, and a clock ahead."""
     current = window_at(now, period)
     ahead = int((now.timestamp() + skew) // period)
     return {current, current - 1, ahead}
 
 
-def check_token(secret: str, meeting_id: str, window: object, token: object, now: datetime,
-                period: int = DEFAULT_PERIOD_SECONDS,
-                skew: int = DEFAULT_SKEW_SECONDS) -> TokenCheck:
+def check_token(
+    secret: str,
+    meeting_id: str,
+    window: object,
+    token: object,
+    now: datetime,
+    period: int = DEFAULT_PERIOD_SECONDS,
+    skew: int = DEFAULT_SKEW_SECONDS,
+) -> TokenCheck:
     """Check a scanned ``window`` and ``token`` (raw strings from a URL are fine)."""
     try:
         number = int(str(window))

@@ -191,6 +191,7 @@ class CacheStore:
                     out.write(chunk)
                 _flush(out)
         except _SourceFailed as failed:
+            assert failed.__cause__ is not None  # always raised `from` the source's error
             raise failed.__cause__ from None  # the bytes so far stay for a resume
         except (AssetError, OSError):
             part.unlink(missing_ok=True)

@@ -30,7 +30,8 @@ class ReadyServer(uvicorn.Server):
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
         """End the screens' event streams first, so stopping does not wait on them."""
-        context = getattr(self.config.app.state, "context", None)
+        state = getattr(self.config.app, "state", None)
+        context = getattr(state, "context", None)
         if context is not None:
             context.notifier.close()
         await super().shutdown(sockets=sockets)

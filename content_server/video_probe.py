@@ -208,6 +208,8 @@ def _first(streams: list[dict[str, Any]], codec_type: str) -> dict[str, Any] | N
 
 def _duration(fmt: dict[str, Any], video: dict[str, Any]) -> float:
     for value in (fmt.get("duration"), video.get("duration")):
+        if value is None:
+            continue
         try:
             seconds = float(value)
         except (TypeError, ValueError):

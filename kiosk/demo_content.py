@@ -230,4 +230,3 @@ def render_cover(course: DemoCourse, font_path: str | None) -> bytes:
     out = io.BytesIO()
     image.save(out, "JPEG", quality=88)
     return out.getvalue()
-

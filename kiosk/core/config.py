@@ -63,8 +63,11 @@ class ScreenConfig(BaseModel):
         None, description="Override the mode set on the server (wall: rotate; touch: 一体机)."
     )
     idle_seconds: float = Field(
-        120.0, ge=1, le=3600, description="Touch mode: seconds without a touch before the "
-        "screen returns to the attract loop."
+        120.0,
+        ge=1,
+        le=3600,
+        description="Touch mode: seconds without a touch before the "
+        "screen returns to the attract loop.",
     )
     screenshot_dir: Path | None = Field(
         None,

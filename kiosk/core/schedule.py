@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import TypeGuard
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from content_cache.wire import (
@@ -172,7 +173,7 @@ def _shows(item: ItemBase, now: datetime, today: date, mourning: bool) -> bool:
     return not (mourning and item.festive)
 
 
-def _in_rotation(item: ItemBase) -> bool:
+def _in_rotation(item: ItemBase) -> TypeGuard[Poster | HonorRoll | Video]:
     """Posters and honor rolls rotate; a video only if its publisher put it in the rotation."""
     if isinstance(item, Video):
         return item.rotation

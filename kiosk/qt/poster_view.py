@@ -131,8 +131,10 @@ class PosterView(QWidget):
         if step and self._progress > self._blended and target.contains(event.rect()):
             # Blend the new poster over the pixels of the previous one, still in the
             # backing store: (1 - a) = (1 - b)(1 - s) gives the step's opacity s.
-            opacity = 1.0 if self._progress >= 1.0 else (
-                (self._progress - self._blended) / (1.0 - self._blended)
+            opacity = (
+                1.0
+                if self._progress >= 1.0
+                else ((self._progress - self._blended) / (1.0 - self._blended))
             )
             painter.setOpacity(opacity)
             self._draw(painter, current, target)

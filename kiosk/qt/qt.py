@@ -117,9 +117,9 @@ def _mentions_pyside(module: object) -> bool:
 def _lighten_feature_check() -> bool:
     """Replace the binding's per-import source check (see the module docstring)."""
     feature = sys.modules.get("shibokensupport.feature")
-    if not callable(getattr(feature, "_mod_uses_pyside", None)):
+    if feature is None or not callable(getattr(feature, "_mod_uses_pyside", None)):
         return False  # another binding version: leave it alone
-    feature._mod_uses_pyside = _mentions_pyside
+    setattr(feature, "_mod_uses_pyside", _mentions_pyside)  # noqa: B010 (no type stub has it)
     return True
 
 

@@ -250,9 +250,7 @@ class Tally:
 class KillLoop:
     """Starts ``kiosk sync --once`` again and again, killing it after a random delay."""
 
-    def __init__(
-        self, server: ServerProcess, workdir: Path, content: Content, cold: float
-    ) -> None:
+    def __init__(self, server: ServerProcess, workdir: Path, content: Content, cold: float) -> None:
         self.server, self.workdir, self.content, self.cold = server, workdir, content, cold
         self.rng = content.rng
         self.log = workdir / "sync.log"

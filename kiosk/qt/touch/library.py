@@ -160,8 +160,13 @@ class CourseLibrary(QWidget):
         tiles: list[QWidget] = []
         shown: dict[str, TouchButton] = {}
         for video in self._groups[name]:
-            tile = TouchButton(video.title or "未命名课程", self._theme, accept_touch=False,
-                               subtitle=self._subtitle(video), title_lines=2)
+            tile = TouchButton(
+                video.title or "未命名课程",
+                self._theme,
+                accept_touch=False,
+                subtitle=self._subtitle(video),
+                title_lines=2,
+            )
             tile.clicked.connect(lambda video=video: self.course_chosen.emit(video))
             shown[video.id] = tile
             tiles.append(tile)
@@ -206,8 +211,9 @@ class CourseLibrary(QWidget):
         self._categories.set_geometry_rules(round(button * 1.25), gap, ONE_COLUMN)
         for tile in self.course_tiles.values():
             tile.set_style(theme, round(text * 1.1), text)
-        style_label(self._empty, theme.font(metrics.px("touch_title"), bold=True),
-                    theme.color("text"))
+        style_label(
+            self._empty, theme.font(metrics.px("touch_title"), bold=True), theme.color("text")
+        )
         self._place()
 
     def _place(self) -> None:
@@ -217,8 +223,9 @@ class CourseLibrary(QWidget):
         column = max(metrics.px("touch_button") * 2, area.width() * 22 // 100)
         column = min(column, metrics.px("touch_text") * 9)  # room for 6 characters
         self.category_area.setGeometry(QRect(area.left(), area.top(), column, area.height()))
-        courses = QRect(area.left() + column + margin, area.top(),
-                        area.width() - column - margin, area.height())
+        courses = QRect(
+            area.left() + column + margin, area.top(), area.width() - column - margin, area.height()
+        )
         self.course_area.setGeometry(courses)
         self._empty.setGeometry(area)
         tile_width = max(metrics.px("touch_button") * 3, courses.width() // 3 - margin)

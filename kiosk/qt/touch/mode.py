@@ -326,8 +326,14 @@ class TouchMode(QObject):
             width = self._hint.sizeHint().width() + 3 * pad
             height = metrics.px("touch_text") * 2
             margin = metrics.px("margin") * 3 // 2  # inside a page's gold frame
-            self._hint.setGeometry(QRect(area.right() + 1 - width - margin,
-                                         area.bottom() + 1 - height - margin, width, height))
+            self._hint.setGeometry(
+                QRect(
+                    area.right() + 1 - width - margin,
+                    area.bottom() + 1 - height - margin,
+                    width,
+                    height,
+                )
+            )
             self._hint.raise_()
         self._hint.setVisible(show)
 
@@ -527,8 +533,9 @@ class TouchMode(QObject):
         theme = self._window.theme
         metrics = Metrics.for_size(theme, self._window.width(), self._window.height())
         shell.set_style(theme, metrics)
-        style_label(self._message, theme.font(metrics.px("touch_title"), bold=True),
-                    theme.color("tag_text"))
+        style_label(
+            self._message, theme.font(metrics.px("touch_title"), bold=True), theme.color("tag_text")
+        )
         self._message.setStyleSheet(
             f"QLabel {{ background: {theme.colors.accent}; border-radius: 12px;"
             f" padding: {metrics.px('margin') // 2}px; }}"

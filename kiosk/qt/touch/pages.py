@@ -97,8 +97,9 @@ class HonorPage(QWidget):
     def set_style(self, theme: Theme, metrics: Metrics) -> None:
         """Use ``theme`` at the sizes of ``metrics``."""
         self.view.set_style(theme, metrics)
-        style_label(self._empty, theme.font(metrics.px("touch_title"), bold=True),
-                    theme.color("text"))
+        style_label(
+            self._empty, theme.font(metrics.px("touch_title"), bold=True), theme.color("text")
+        )
         for button in (self.previous_button, self.next_button):
             button.set_style(theme, metrics.px("touch_text"))
             button.setFixedHeight(metrics.px("touch_button"))
@@ -173,8 +174,11 @@ class NoticesPage(QWidget):
         self._column.setSpacing(margin // 2)
         for label in self.labels:
             if label.property("role") == "title":
-                style_label(label, theme.font(metrics.px("touch_title"), bold=True),
-                            theme.color("accent_bright"))
+                style_label(
+                    label,
+                    theme.font(metrics.px("touch_title"), bold=True),
+                    theme.color("accent_bright"),
+                )
             else:
                 style_label(label, theme.font(metrics.px("touch_text")), theme.color("text"))
 

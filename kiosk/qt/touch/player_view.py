@@ -268,7 +268,8 @@ class PlayerView(QWidget):
 
     def _show_question(self, asking: bool) -> None:
         self._asking = asking
-        for widget in (self.question, self.resume_button, self.restart_button):
+        asked: tuple[QWidget, ...] = (self.question, self.resume_button, self.restart_button)
+        for widget in asked:
             widget.setVisible(asking)
         controls = [*self._buttons(), self.seek_bar, self.time_label, self.volume_label]
         for widget in controls:

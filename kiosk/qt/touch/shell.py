@@ -121,8 +121,11 @@ class TouchShell(QWidget):
         self._theme, self._metrics = theme, metrics
         for button in (self.back_button, self.home_button):
             button.set_style(theme, metrics.px("touch_title"))
-        style_label(self.title, theme.font(metrics.px("touch_title"), bold=True),
-                    theme.color("accent_bright"))
+        style_label(
+            self.title,
+            theme.font(metrics.px("touch_title"), bold=True),
+            theme.color("accent_bright"),
+        )
         for widget in self._pages.values():
             setter = getattr(widget, "set_style", None)
             if setter is not None:
@@ -144,8 +147,9 @@ class TouchShell(QWidget):
         bar = QRect(0, 0, self.width(), self.bar_height())
         painter.fillRect(bar, self._theme.color("band"))
         rule = self._metrics.px("rule")
-        painter.fillRect(QRect(0, bar.bottom() + 1 - rule, self.width(), rule),
-                         self._theme.color("accent"))
+        painter.fillRect(
+            QRect(0, bar.bottom() + 1 - rule, self.width(), rule), self._theme.color("accent")
+        )
         painter.end()
 
     def _place(self) -> None:
@@ -156,7 +160,8 @@ class TouchShell(QWidget):
         bar = self.bar_height()
         self.back_button.setGeometry(QRect(pad, pad, button_w, button_h))
         self.home_button.setGeometry(QRect(self.width() - pad - button_w, pad, button_w, button_h))
-        self.title.setGeometry(QRect(pad * 2 + button_w, 0, self.width() - 4 * pad - 2 * button_w,
-                                     bar))
+        self.title.setGeometry(
+            QRect(pad * 2 + button_w, 0, self.width() - 4 * pad - 2 * button_w, bar)
+        )
         self.stack.setGeometry(QRect(0, bar, self.width(), max(0, self.height() - bar)))
         self._fit_title()

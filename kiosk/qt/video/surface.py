@@ -78,4 +78,3 @@ def fit_aspect(area: QRect, video: Video | None) -> QRect:
     left = area.left() + (area.width() - fitted_w) // 2
     top = area.top() + (area.height() - fitted_h) // 2
     return QRect(left, top, max(1, fitted_w), max(1, fitted_h))
-

@@ -64,8 +64,11 @@ class VideoPage(QWidget):
         """Use ``theme`` at the sizes of ``metrics``."""
         self._theme, self._metrics = theme, metrics
         self.surface.set_theme(theme)
-        style_label(self.title, theme.font(metrics.px("idle_title"), bold=True),
-                    theme.color("accent_bright"))
+        style_label(
+            self.title,
+            theme.font(metrics.px("idle_title"), bold=True),
+            theme.color("accent_bright"),
+        )
         self._place()
         self.update()
 

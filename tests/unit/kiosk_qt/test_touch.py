@@ -97,6 +97,7 @@ def make_touch(
             viewings.append(viewing)
             if sink is not None:
                 sink(viewing)
+
         mode = TouchMode(
             screen.window,
             screen.controller,
@@ -158,7 +159,10 @@ def open_library(touch: Touch, qtbot: Any) -> None:
 
 
 def test_touch_home_category_course_play_back(
-    make_touch: Callable[..., Touch], builder: SnapshotBuilder, test_videos: Any, qtbot: Any,
+    make_touch: Callable[..., Touch],
+    builder: SnapshotBuilder,
+    test_videos: Any,
+    qtbot: Any,
     kiosk_log: Any,
 ) -> None:
     touch = make_touch(courses(builder, test_videos))
@@ -194,7 +198,10 @@ def test_touch_home_category_course_play_back(
 
 
 def test_course_played_to_its_end_is_recorded_completed(
-    make_touch: Callable[..., Touch], builder: SnapshotBuilder, test_videos: Any, qtbot: Any,
+    make_touch: Callable[..., Touch],
+    builder: SnapshotBuilder,
+    test_videos: Any,
+    qtbot: Any,
     tmp_path: Path,
 ) -> None:
     touch = make_touch(courses(builder, test_videos), sink=LearningSink(tmp_path / "learn.db"))
@@ -211,7 +218,10 @@ def test_course_played_to_its_end_is_recorded_completed(
 
 
 def test_idle_timeout_returns_to_the_attract_loop(
-    make_touch: Callable[..., Touch], builder: SnapshotBuilder, test_videos: Any, qtbot: Any,
+    make_touch: Callable[..., Touch],
+    builder: SnapshotBuilder,
+    test_videos: Any,
+    qtbot: Any,
     kiosk_log: Any,
 ) -> None:
     touch = make_touch(courses(builder, test_videos), idle_seconds=0.5)
@@ -228,7 +238,10 @@ def test_idle_timeout_returns_to_the_attract_loop(
 
 
 def test_resume_is_offered_when_a_course_is_reopened(
-    make_touch: Callable[..., Touch], builder: SnapshotBuilder, test_videos: Any, qtbot: Any,
+    make_touch: Callable[..., Touch],
+    builder: SnapshotBuilder,
+    test_videos: Any,
+    qtbot: Any,
     long_video: Path,
 ) -> None:
     touch = make_touch(courses(builder, test_videos, extra=long_video))
@@ -258,7 +271,10 @@ def test_resume_is_offered_when_a_course_is_reopened(
 
 
 def test_corrupt_video_returns_to_the_library_with_a_message(
-    make_touch: Callable[..., Touch], builder: SnapshotBuilder, test_videos: Any, qtbot: Any,
+    make_touch: Callable[..., Touch],
+    builder: SnapshotBuilder,
+    test_videos: Any,
+    qtbot: Any,
     kiosk_log: Any,
 ) -> None:
     builder.poster("p1")
@@ -313,8 +329,11 @@ def _updated(snapshot: Snapshot) -> Any:
 
 
 def test_wall_rotation_plays_a_video_then_moves_on(
-    make_screen: Callable[..., Screen], builder: SnapshotBuilder, test_videos: Any,
-    qtbot: Any, kiosk_log: Any,
+    make_screen: Callable[..., Screen],
+    builder: SnapshotBuilder,
+    test_videos: Any,
+    qtbot: Any,
+    kiosk_log: Any,
 ) -> None:
     builder.settings["poster_seconds"] = 2
     builder.poster("p1")
@@ -331,8 +350,11 @@ def test_wall_rotation_plays_a_video_then_moves_on(
 
 
 def test_wall_video_that_fails_is_skipped(
-    make_screen: Callable[..., Screen], builder: SnapshotBuilder, test_videos: Any,
-    qtbot: Any, kiosk_log: Any,
+    make_screen: Callable[..., Screen],
+    builder: SnapshotBuilder,
+    test_videos: Any,
+    qtbot: Any,
+    kiosk_log: Any,
 ) -> None:
     builder.settings["poster_seconds"] = 2
     builder.poster("p1")
@@ -350,7 +372,10 @@ def test_wall_video_that_fails_is_skipped(
 
 @pytest.mark.parametrize("size", [(1920, 1080), (3840, 2160), (1080, 1920)])
 def test_touch_pages_fit_every_screen(
-    make_touch: Callable[..., Touch], builder: SnapshotBuilder, test_videos: Any, qtbot: Any,
+    make_touch: Callable[..., Touch],
+    builder: SnapshotBuilder,
+    test_videos: Any,
+    qtbot: Any,
     size: tuple[int, int],
 ) -> None:
     from qt_helpers import layout_problems
