@@ -37,6 +37,9 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``kiosk`` command; returns the process exit code."""
     args_list = list(sys.argv[1:] if argv is None else argv)
+    if not args_list:  # bare `kiosk`: what it can do, not an error about a missing argument
+        build_parser().print_help()
+        return 0
     first = next((a for a in args_list if not a.startswith("-")), None)
     parser = build_parser(first if first in SUBCOMMANDS else None)
     args = parser.parse_args(args_list)

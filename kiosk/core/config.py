@@ -6,6 +6,7 @@ the README's table are generated from / checked against these declarations.
 
 from __future__ import annotations
 
+import difflib
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
@@ -38,20 +39,37 @@ class ScreenConfig(BaseModel):
     cache: Path = Field(
         Path("/var/lib/kiosk/cache"), description="Directory of the offline content cache."
     )
-    windowed: bool = Field(False, description="Show a normal window instead of fullscreen.")
-    log_json: bool = Field(False, description="Log JSON lines instead of plain text.")
+    windowed: bool = Field(
+        False, strict=True, description="Show a normal window instead of fullscreen."
+    )
+    log_json: bool = Field(False, strict=True, description="Log JSON lines instead of plain text.")
     poll_seconds: float = Field(
-        60.0, ge=1, le=3600, description="Seconds between manifest polls when all is well."
+        60.0,
+        strict=True,
+        ge=1,
+        le=3600,
+        description="Seconds between manifest polls when all is well.",
     )
     max_backoff_seconds: float = Field(
-        60.0, ge=1, le=3600, description="Longest pause between retries while the server is down."
+        60.0,
+        strict=True,
+        ge=1,
+        le=3600,
+        description="Longest pause between retries while the server is down.",
     )
     cache_quota_mb: float = Field(
-        8192, ge=1, description="Most disk the cache may use; unused files are evicted first."
+        8192,
+        strict=True,
+        ge=1,
+        description="Most disk the cache may use; unused files are evicted first.",
     )
-    max_downloads: int = Field(2, ge=1, le=16, description="How many files download at once.")
+    max_downloads: int = Field(
+        2, strict=True, ge=1, le=16, description="How many files download at once."
+    )
     push: bool = Field(
-        True, description="Listen for the server's change events and sync at once on each."
+        True,
+        strict=True,
+        description="Listen for the server's change events and sync at once on each.",
     )
     orientation: Literal["auto", "portrait", "landscape"] | None = Field(
         None, description="Override the orientation set on the server (auto: from the screen)."
@@ -64,6 +82,7 @@ class ScreenConfig(BaseModel):
     )
     idle_seconds: float = Field(
         120.0,
+        strict=True,
         ge=1,
         le=3600,
         description="Touch mode: seconds without a touch before the "
@@ -100,7 +119,19 @@ def load_config(path: Path | None, overrides: dict[str, Any]) -> ScreenConfig:
     try:
         return ScreenConfig.model_validate(values)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        key = ".".join(str(p) for p in err["loc"]) or "(top)"
+        problems = [_problem(err) for err in exc.errors()]
         where = f" in {path}" if path else ""
-        raise ConfigError(f"bad setting {key!r}{where}: {err['msg']}") from None
+        noun = "setting" if len(problems) == 1 else f"{len(problems)} settings"
+        raise ConfigError(f"bad {noun}{where}: " + "; ".join(problems)) from None
+
+
+def _problem(err: Any) -> str:
+    """One bad key in a few words: what is wrong, and the likely key for a misspelt one."""
+    key = ".".join(str(p) for p in err["loc"]) or "(top)"
+    if err["type"] == "extra_forbidden":
+        close = difflib.get_close_matches(key, ScreenConfig.model_fields, n=1, cutoff=0.6)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        return f"{key!r} is not a setting{hint}"
+    if err["type"] == "bool_type":
+        return f"{key!r} must be true or false (without quotes), not {err['input']!r}"
+    return f"{key!r}: {err['msg']}"

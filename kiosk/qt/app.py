@@ -125,7 +125,13 @@ def _run(
         log.error("cannot start the screen: %s", exc, extra={"event": "error"})
         renditions.close()
         return 1
-    window = KioskWindow(themes.default, config.screen, system_clock, ZoneInfo(DEFAULT_TIMEZONE))
+    window = KioskWindow(
+        themes.default,
+        config.screen,
+        system_clock,
+        ZoneInfo(DEFAULT_TIMEZONE),
+        server=config.server,
+    )
     loader = PosterLoader(decode=renditions.decode)
     sync = DeferredSync(config, store)
     controller = ScreenController(

@@ -107,10 +107,14 @@ class _FramedPage(QWidget):
 class WaitingPage(_FramedPage):
     """Shown while the screen has no content at all yet (first start, server unreachable)."""
 
-    def __init__(self, theme: Theme, screen_id: str, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, theme: Theme, screen_id: str, server: str = "", parent: QWidget | None = None
+    ) -> None:
         super().__init__(theme, parent)
         self.title_label = self._add_label(WAITING_TITLE)
         self.screen_label = self._add_label(f"屏幕编号：{screen_id}")
+        self.server_label = self._add_label(f"内容服务器：{server}" if server else "")
+        self.server_label.setVisible(bool(server))
         self.status_label = self._add_label(WAITING_STATUS)
         self._finish_layout()
 
@@ -124,6 +128,7 @@ class WaitingPage(_FramedPage):
         style_label(self.title_label, title, theme.color("accent_bright"))
         detail = theme.font(metrics.px("waiting_detail"))
         style_label(self.screen_label, detail, theme.color("text"))
+        style_label(self.server_label, detail, theme.color("text"))
         style_label(self.status_label, detail, theme.color("text_muted"))
 
 

@@ -114,6 +114,7 @@ class KioskWindow(QWidget):
     Args:
         theme: the theme to start with.
         screen_id: shown on the waiting page so an installer can tell screens apart.
+        server: the content server's address, shown on the waiting page (what it tries).
         clock: returns the current aware datetime (shown in the window's time zone).
         timezone: the time zone of the date and clock.
 
@@ -132,6 +133,8 @@ class KioskWindow(QWidget):
         clock: Clock,
         timezone: tzinfo,
         parent: QWidget | None = None,
+        *,
+        server: str = "",
     ) -> None:
         super().__init__(parent)
         self._theme = theme
@@ -147,7 +150,7 @@ class KioskWindow(QWidget):
         self.honor_view = HonorRollView(theme)
         self.idle_page = IdlePage(theme, DEFAULT_ORG_NAME)
         self.stopped_page = StoppedPage(theme, DEFAULT_ORG_NAME)
-        self.waiting_page = WaitingPage(theme, screen_id)
+        self.waiting_page = WaitingPage(theme, screen_id, server)
         self.urgent_page = UrgentPage(theme)
         self.meeting_card = MeetingCard(theme, clock, timezone=timezone)
         self.video_page = VideoPage(theme)

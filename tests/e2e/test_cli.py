@@ -27,12 +27,30 @@ def test_no_display_says_how_to_run_headless(command, tmp_path):
     assert len(lines) == 1 and "QT_QPA_PLATFORM=offscreen" in lines[0]
 
 
+def test_bare_kiosk_lists_its_commands():
+    result = run_kiosk()
+    assert result.returncode == 0, result.stderr
+    for command in ("run", "sync", "demo", "server", "publish"):
+        assert f"    {command} " in result.stdout, command
+    assert result.stderr == ""
+
+
 def test_bad_config_names_the_key(tmp_path):
     config = tmp_path / "kiosk.toml"
     config.write_text("poll_seconds = 'often'\n")
     result = run_kiosk("run", "--config", str(config))
     assert result.returncode == 2
     assert "poll_seconds" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_every_bad_config_key_in_one_line_with_a_suggestion(tmp_path):
+    config = tmp_path / "kiosk.toml"
+    config.write_text('windowed = "yes"\nsrever = "http://10.0.0.5:8080"\n')
+    result = run_kiosk("run", "--config", str(config))
+    assert result.returncode == 2
+    [line] = result.stderr.strip().splitlines()
+    assert "'windowed' must be true or false" in line
+    assert "'srever' is not a setting (did you mean 'server'?)" in line
 
 
 def test_sync_once_against_a_dead_server_fails_in_one_line(tmp_path):

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from qt_helpers import SCREEN_ID, SHANGHAI, Screen, SnapshotBuilder
+from qt_helpers import SCREEN_ID, SERVER_URL, SHANGHAI, Screen, SnapshotBuilder
 
 from content_cache.store import CacheStore, Snapshot
 from kiosk.qt.controller import ScreenController, system_clock
@@ -70,7 +70,7 @@ def make_screen(qtbot: Any, themes: ThemeLibrary) -> Iterator[Callable[..., Scre
         clock: Callable[[], datetime] = system_clock,
         **options: Any,
     ) -> Screen:
-        window = KioskWindow(themes.default, SCREEN_ID, clock, SHANGHAI)
+        window = KioskWindow(themes.default, SCREEN_ID, clock, SHANGHAI, server=SERVER_URL)
         qtbot.addWidget(window)
         window.resize(*size)
         loader = PosterLoader()

@@ -29,6 +29,7 @@ from kiosk.qt.window import KioskWindow
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 SCREEN_ID = "s1"
+SERVER_URL = "http://10.0.0.5:8080"
 
 
 def image_bytes(

@@ -11,6 +11,7 @@ from datetime import datetime
 import pytest
 from qt_helpers import (
     SCREEN_ID,
+    SERVER_URL,
     SHANGHAI,
     ShiftedClock,
     SnapshotBuilder,
@@ -52,6 +53,8 @@ def test_waiting_screen_without_a_snapshot(make_screen, kiosk_log, theme: Theme)
     assert page.title_label.isVisible()
     assert "正在获取内容" in page.title_label.text()
     assert SCREEN_ID in page.screen_label.text()
+    assert page.server_label.isVisible()
+    assert page.server_label.text() == f"内容服务器：{SERVER_URL}"  # what it tries to reach
     shot = screen.window.grab().toImage()
     assert _share_of_colour(shot, QColor("black")) < 0.01
     assert _share_of_colour(shot, QColor(theme.colors.background)) > 0.5
