@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.media.player import Player
+from kiosk.media.sound import sound_output_available
 from kiosk.media.states import ErrorReason, EventKind, PlayerEvent, PlayerState
 from kiosk.media.watchdog import (
     DEFAULT_OPEN_TIMEOUT_SECONDS,
@@ -74,9 +75,27 @@ class VlcOptions:
         args = list(BASE_ARGS)
         if self.video_output:
             args.append(f"--vout={self.video_output}")
-        if self.audio_output:
-            args.append(f"--aout={self.audio_output}")
+        audio = self.audio_output or _default_audio_output()
+        if audio:
+            args.append(f"--aout={audio}")
         return (*args, *self.extra_args)
+
+
+_no_sound_logged = False
+
+
+def _default_audio_output() -> str | None:
+    """None (libvlc chooses) when sound can go somewhere, else ``dummy``, said once in the log."""
+    global _no_sound_logged
+    if sound_output_available():
+        return None
+    if not _no_sound_logged:
+        _no_sound_logged = True
+        log.warning(
+            "no sound card or sound server: videos play without sound",
+            extra={"event": "no_sound_output"},
+        )
+    return "dummy"
 
 
 def shared_instance(args: tuple[str, ...]) -> Any:
