@@ -8,10 +8,12 @@ server's own HTTP API, exactly as a party-affairs worker would.
 from __future__ import annotations
 
 import argparse
+import ctypes
 import logging
 import os
 import re
 import secrets
+import signal
 import socket
 import subprocess
 import sys
@@ -30,6 +32,7 @@ from kiosk.demo_content import (
     DEMO_COURSES,
     DEMO_HONOR_ROLL,
     DEMO_NOTICE,
+    DEMO_POSTER_SECONDS,
     DEMO_POSTERS,
     DemoCourse,
     DemoPoster,
@@ -50,6 +53,7 @@ log = logging.getLogger("kiosk.demo")
 DEMO_SCREEN = "demo"
 READY_LINE = re.compile(r"ready on (http://[\w.:\[\]]+)")
 SERVER_START_SECONDS = 30.0
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 class DemoError(RuntimeError):
@@ -83,13 +87,37 @@ def add_demo_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=demo_command)
 
 
+class _Stopped(Exception):
+    """SIGTERM came before the screen took over its handling (server start, publishing)."""
+
+
+def _raise_stopped(signum: int, frame: object) -> None:
+    raise _Stopped
+
+
 def demo_command(args: argparse.Namespace) -> int:
-    """Run the demo until the screen is closed."""
+    """Run the demo until the screen is closed or the process is told to stop.
+
+    SIGTERM at any moment stops the server and removes the demo's temporary folder: before
+    the screen starts it unwinds the set-up (:class:`_Stopped`); once the screen runs, the
+    screen handles it and returns.
+    """
     hint = missing_display_message("kiosk demo")
     if hint:
         print(f"kiosk demo: {hint}", file=sys.stderr)
         return 2
     setup_logging(args.log_json)
+    previous = signal.signal(signal.SIGTERM, _raise_stopped)
+    try:
+        return _run_demo(args)
+    except _Stopped:
+        log.info("stopped before the screen started", extra={"event": "stopping"})
+        return 0
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _run_demo(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="kiosk-demo-") as tmp:
         workdir = Path(tmp)
         token = secrets.token_urlsafe(24)
@@ -169,8 +197,22 @@ def start_server(
     # be mistaken for an option.
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "KIOSK_ADMIN_TOKEN": token}
     return subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+        preexec_fn=_end_with_parent,
     )
+
+
+def _end_with_parent() -> None:
+    """In the server child: get SIGTERM when the demo dies, even by SIGKILL (Linux only)."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):
+        pass  # not Linux: the demo's own shutdown still stops the server
 
 
 def wait_until_ready(server: subprocess.Popen[str]) -> str:
@@ -200,7 +242,9 @@ def wait_until_ready(server: subprocess.Popen[str]) -> str:
 
 
 def stop_server(server: subprocess.Popen[str]) -> None:
-    """Stop the demo server (SIGTERM, then SIGKILL after 5 s)."""
+    """Stop the demo server (SIGTERM, then SIGKILL after 5 s); a second SIGTERM to the demo
+    while it waits does not interrupt this."""
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     server.terminate()
     try:
         server.wait(5)
@@ -220,16 +264,21 @@ def publish_demo_content(
     client = PublishClient(url, token)
     font = find_cjk_font()
     try:
-        client.put_settings(
-            DEMO_SCREEN, {"org_name": "中共示范街道委员会 · 第一党支部", "theme": "party-red"}
-        )
-        ids = [_publish_poster(client, upload_dir, poster, font) for poster in DEMO_POSTERS]
+        settings = {
+            "org_name": "中共示范街道委员会 · 第一党支部",
+            "theme": "party-red",
+            "poster_seconds": DEMO_POSTER_SECONDS,
+        }
+        client.put_settings(DEMO_SCREEN, settings)
+        first, *others = DEMO_POSTERS
+        ids = [_publish_poster(client, upload_dir, first, font)]
+        ids.append(_publish_honor_roll(client, upload_dir, font))  # second in the rotation
+        ids.extend(_publish_poster(client, upload_dir, poster, font) for poster in others)
         ids.append(
             client.publish(
                 {"kind": "notice", "title": "会议通知", "text": DEMO_NOTICE, "to": "all"}
             )["id"]
         )
-        ids.append(_publish_honor_roll(client, upload_dir, font))
         ids.append(_publish_meeting(client, upload_dir))
         if courses:
             ids.extend(_publish_course(client, upload_dir, c, font) for c in DEMO_COURSES)

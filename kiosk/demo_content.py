@@ -153,20 +153,24 @@ def render_portrait(name: str, font_path: str | None) -> bytes:
     return out.getvalue()
 
 
-DEMO_SIGNIN_OPENS_AFTER = timedelta(seconds=30)
+# The demo's first minute shows what the product does: a poster, the honor roll (second in the
+# rotation), the other posters, the notice band throughout; then the sign-in card takes the
+# main zone for three minutes, and the rotation comes back.
+DEMO_POSTER_SECONDS = 8.0
+DEMO_SIGNIN_OPENS_AFTER = timedelta(seconds=70)
+DEMO_SIGNIN_LASTS = timedelta(minutes=3)
 
 
 def demo_meeting_times(now: datetime) -> dict[str, str]:
-    """Start, end and sign-in window of the demo meeting: sign-in opens half a minute into
-    the demo, so the posters, the honor roll and the notices show first and then the
-    schedule puts the sign-in card above the rotation, for five minutes."""
+    """Start, end and sign-in window of the demo meeting: sign-in opens once the rotation
+    (posters, honor roll) has gone round once, and stays open for three minutes."""
     opens = now + DEMO_SIGNIN_OPENS_AFTER
     start = (opens + timedelta(minutes=2)).replace(second=0, microsecond=0)
     return {
         "start": start.isoformat(),
         "end": (start + timedelta(hours=1, minutes=30)).isoformat(),
         "opens_at": opens.isoformat(),
-        "closes_at": (opens + timedelta(minutes=5)).isoformat(),
+        "closes_at": (opens + DEMO_SIGNIN_LASTS).isoformat(),
     }
 
 

@@ -60,3 +60,31 @@ def test_sync_once_against_a_dead_server_fails_in_one_line(tmp_path):
     )  # fmt: skip
     assert result.returncode == 1
     assert "unreachable" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("stop_at", ["demo content server at", "item_shown"])
+def test_demo_stopped_at_any_moment_leaves_no_folder_and_no_server(tmp_path, stop_at):
+    """SIGTERM while the demo publishes, or once its screen shows content: the server
+    child stops and the demo's temporary folder is removed."""
+    import signal
+
+    env = {**os.environ, "TMPDIR": str(tmp_path), "QT_QPA_PLATFORM": "offscreen"}
+    demo = subprocess.Popen(
+        [sys.executable, "-m", "kiosk", "demo", "--log-json"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env,
+    )  # fmt: skip
+    try:
+        assert demo.stderr is not None
+        for line in demo.stderr:
+            if stop_at in line:
+                break
+        assert list(tmp_path.glob("kiosk-demo-*")), "the demo made no folder"
+        demo.send_signal(signal.SIGTERM)
+        demo.stderr.read()
+        assert demo.wait(30) == 0
+    finally:
+        if demo.poll() is None:
+            demo.kill()
+    assert list(tmp_path.glob("kiosk-demo-*")) == []
+    servers = subprocess.run(["pgrep", "-f", f"--data {tmp_path}"], capture_output=True)
+    assert servers.stdout == b""

@@ -10,7 +10,7 @@ import requests
 from content_cache.wire import parse_manifest
 from kiosk.core.schedule import plan_for
 from kiosk.demo import DEMO_SCREEN, publish_demo_content
-from kiosk.demo_content import DEMO_SIGNIN_OPENS_AFTER
+from kiosk.demo_content import DEMO_POSTER_SECONDS, DEMO_SIGNIN_OPENS_AFTER
 from tests.support.signin import live
 
 
@@ -26,6 +26,24 @@ def test_demo_meeting_is_open_for_sign_in_with_a_roster(server, tmp_path) -> Non
     count = live(server, plan.signin.id)
     assert (count["present"], count["expected"]) == (0, 5)
     assert len(plan.rotation) >= 4  # the posters and the honor roll come after the card
+
+
+def test_the_demo_shows_the_honor_roll_and_its_posters_before_the_sign_in_card(
+    server, tmp_path
+) -> None:
+    publish_demo_content(server.url, server.token, tmp_path / "upload")
+    url = f"{server.url}/api/screens/{DEMO_SCREEN}/manifest"
+    body = requests.get(url, headers=server.screen_auth(DEMO_SCREEN), timeout=10).content
+    manifest = parse_manifest(body)
+    plan = plan_for(manifest, datetime.now(UTC))
+    kinds = [item.kind for item in plan.rotation]
+    assert kinds[:2] == ["poster", "honor_roll"]  # the honor roll within the first 10 s
+    assert plan.notices  # the band shows the notice from the start
+    # one round of the rotation (two honor-roll pages at 8 s) ends before sign-in opens
+    poster_seconds = manifest.settings.poster_seconds
+    assert poster_seconds == DEMO_POSTER_SECONDS
+    one_round = kinds.count("poster") * poster_seconds + 2 * 8
+    assert one_round + 10 < DEMO_SIGNIN_OPENS_AFTER.total_seconds()
 
 
 def test_demo_on_the_lan_puts_the_public_address_in_the_sign_in_code(tmp_path) -> None:
