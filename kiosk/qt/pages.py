@@ -9,6 +9,7 @@ through like a long notice in the band.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from content_cache.wire import Notice
@@ -102,6 +103,22 @@ class _FramedPage(QWidget):
         painter.setPen(QPen(self._theme.color("accent"), rule))
         painter.drawRect(self.rect().adjusted(margin, margin, -margin, -margin))
         painter.end()
+
+
+def waiting_status(reason: str, retry_in: float) -> str:
+    """The waiting page's status line for a failed sync: what went wrong, in words an
+    installer can act on, and when the screen tries again."""
+    seconds = max(1, round(retry_in))
+    http = re.search(r"answered HTTP (\d{3})", reason)
+    if reason.startswith("server refused this screen's token"):
+        what = "内容服务器拒绝了本屏幕的令牌，请检查 screen_token"
+    elif http:
+        what = f"内容服务器答复出错（HTTP {http.group(1)}），请检查服务器地址"
+    elif reason.startswith("server unreachable"):
+        what = "暂时连不上内容服务器"
+    else:
+        what = "暂时无法获取内容"
+    return f"{what}，{seconds} 秒后自动重试"
 
 
 class WaitingPage(_FramedPage):

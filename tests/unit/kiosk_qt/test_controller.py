@@ -62,6 +62,24 @@ def test_waiting_screen_without_a_snapshot(make_screen, kiosk_log, theme: Theme)
     assert idle.reason == "no_snapshot"
 
 
+@pytest.mark.parametrize(
+    ("reason", "says"),
+    [
+        ("server unreachable: connection refused", "暂时连不上内容服务器，3 秒后自动重试"),
+        ("manifest request answered HTTP 404", "内容服务器答复出错（HTTP 404），请检查服务器地址"),
+        (
+            "server refused this screen's token: set screen_token (kiosk publish ...)",
+            "内容服务器拒绝了本屏幕的令牌，请检查 screen_token",
+        ),
+        ("disk full while storing 0123456789ab", "暂时无法获取内容，3 秒后自动重试"),
+    ],
+)
+def test_the_waiting_line_says_what_went_wrong(make_screen, reason, says) -> None:
+    screen = make_screen(None)
+    screen.controller.on_sync_result(SyncResult("failed", None, reason, retry_in=2.6))
+    assert says in screen.window.waiting_page.status_label.text()
+
+
 def test_failed_syncs_update_the_waiting_line_then_content_arrives(
     make_screen, builder: SnapshotBuilder, kiosk_log, qtbot
 ) -> None:
