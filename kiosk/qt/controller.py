@@ -117,9 +117,12 @@ class ScreenController(QObject):
 
     Signals:
         content_changed(): a snapshot was loaded (at start or after a sync) and planned.
+        planned(object): the :class:`Plan` of each re-plan (also while suspended), e.g. when
+            a meeting's sign-in opens or closes; touch mode follows it.
     """
 
     content_changed = Signal()
+    planned = Signal(object)
 
     def __init__(
         self,
@@ -290,6 +293,7 @@ class ScreenController(QObject):
         manifest = self._snapshot.manifest if self._snapshot else None
         plan = plan_for(manifest, now)
         self._schedule_replan(replan_deadline(plan.next_change, now), now)
+        self.planned.emit(plan)
         self._apply_look(plan)
         self._note_emergency(plan.stopped)
         if not plan.screen_on:

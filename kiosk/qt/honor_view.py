@@ -149,8 +149,11 @@ class HonorGrid:
         return QRect(card.x() + pad, top, card.width() - 2 * pad, bottom - top)
 
 
-def honor_grid(theme: Theme, metrics: Metrics, size: QSize, entries: int) -> HonorGrid:
-    """The grid for a roll of ``entries`` in a zone of ``size`` pixels.
+def honor_grid(
+    theme: Theme, metrics: Metrics, size: QSize, entries: int, *, with_heading: bool = True
+) -> HonorGrid:
+    """The grid for a roll of ``entries`` in a zone of ``size`` pixels (under the roll's
+    title unless ``with_heading`` is False: then the heading box is empty).
 
     Of the layouts whose photos are at least ``honor_photo_min`` tall and whose text column is
     at least ``honor_text_min`` wide, the one with the most cards per page wins (counting no
@@ -159,7 +162,8 @@ def honor_grid(theme: Theme, metrics: Metrics, size: QSize, entries: int) -> Hon
     """
     fonts = CardFonts.of(theme, metrics)
     gap = metrics.px("honor_gap")
-    heading = QRect(gap, gap // 2, size.width() - 2 * gap, line_height(fonts.heading))
+    heading_h = line_height(fonts.heading) if with_heading else 0
+    heading = QRect(gap, gap // 2, size.width() - 2 * gap, heading_h)
     top = heading.bottom() + 1 + gap // 2
     area = QRect(gap, top, size.width() - 2 * gap, size.height() - top - gap)
     best: tuple[tuple[int, int], HonorGrid] | None = None
@@ -253,6 +257,7 @@ class HonorRollView(QWidget):
         self._grid: HonorGrid | None = None
         self._cards: list[_Card] = []
         self._photos: PhotoLookup = lambda key: None
+        self._with_heading = True
         self.drawn_text: list[DrawnText] = []
         self.placeholders: list[str] = []  # names whose photo was drawn as a placeholder
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
@@ -284,7 +289,9 @@ class HonorRollView(QWidget):
         roll shown)."""
         if entries is None:
             entries = len(self._roll.entries) if self._roll is not None else 1
-        return honor_grid(self._theme, self._metrics, size, entries)
+        return honor_grid(
+            self._theme, self._metrics, size, entries, with_heading=self._with_heading
+        )
 
     def pages(self) -> int:
         """How many pages the roll takes at the view's size."""
@@ -326,6 +333,14 @@ class HonorRollView(QWidget):
         self._theme, self._metrics = theme, metrics
         self._relayout()
 
+    def set_heading_shown(self, shown: bool) -> None:
+        """Paint the roll's title and page number above the cards (True, the default), or
+        leave them to the page around the view (touch mode's bar) and give the cards the room.
+        """
+        if shown != self._with_heading:
+            self._with_heading = shown
+            self._relayout()
+
     def set_photo_lookup(self, lookup: PhotoLookup) -> None:
         """Where decoded photos come from, by asset sha256."""
         self._photos = lookup
@@ -351,7 +366,8 @@ class HonorRollView(QWidget):
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
         painter.fillRect(self.rect(), self._theme.color("background"))
         if self._roll is not None:
-            self._paint_heading(painter)
+            if self._with_heading:
+                self._paint_heading(painter)
             for card in self._cards:
                 self._paint_card(painter, card)
         painter.end()

@@ -1,7 +1,8 @@
 """The home screen of touch mode: a few very large tiles, each one touch from its content.
 
-党课视频 (video courses), 光荣榜 (honor rolls), 通知公告 (notices) and, only while a meeting's
-sign-in is open, 会议签到. Tiles sit in one row on a landscape screen and in a column on a
+党课视频 (video courses), 光荣榜 (honor rolls), 通知公告 (notices) and, while a meeting's
+sign-in is open or a meeting is coming, 会议签到 (its line says "正在签到：…" or when the next
+meeting is). Tiles sit in one row on a landscape screen and in a column on a
 portrait one; each is at least ``touch_button`` tall (far above the 15 mm minimum) and its
 label is ``touch_tile`` pixels.
 """
@@ -46,13 +47,13 @@ class HomePage(QWidget):
         tile = self.tiles[name]
         tile.set_text(tile.text, subtitle)
 
-    def set_signin_open(self, meeting_title: str | None) -> None:
-        """Show the 会议签到 tile for ``meeting_title``, or hide it (None: no sign-in open)."""
+    def set_signin(self, summary: str | None) -> None:
+        """Show the 会议签到 tile with ``summary`` under its label, or hide it (None)."""
         tile = self.tiles[SIGNIN]
-        if meeting_title is None:
+        if summary is None:
             tile.hide()
         else:
-            tile.set_text(tile.text, meeting_title)
+            tile.set_text(tile.text, summary)
             tile.show()
         self._place()
 

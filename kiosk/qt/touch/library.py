@@ -1,5 +1,11 @@
 """The course library (党员智慧云课堂): categories in a column of big buttons, courses as tiles.
 
+The first category, 全部课程, lists every course (when there are several categories), so
+the library opens on a full grid rather than a category's one or two courses. Course tiles
+fill the width in as many columns as fit tiles at least :data:`MIN_TILE_SHARE` of the
+screen's shorter side wide (three at 1920x1080 and at 3840x2160, two on a portrait screen);
+a tile is its 16:9 cover over two lines of title and the length.
+
 Each course tile shows its cover (decoded off the GUI thread by a
 :class:`~kiosk.qt.image_loader.PosterLoader`, cropped to the tile's picture area), its title
 on up to two lines and its length ("12分30秒"); a course without a cover, or whose cover
@@ -21,6 +27,8 @@ from kiosk.qt.touch.scrolling import finger_scroll_area
 from kiosk.qt.touch.widgets import TouchButton
 
 EMPTY_TEXT = "暂无党课视频，请稍后再来"
+ALL_COURSES = "全部课程"
+MIN_TILE_SHARE = 0.4  # of the shorter side: a course tile's least width (432 px at 1080p)
 ONE_COLUMN = 1 << 20  # a minimum cell width no column is as wide as
 CoverSource = Callable[[AssetRef], PosterSource]
 Position = Callable[[Video], float | None]
@@ -127,7 +135,8 @@ class CourseLibrary(QWidget):
     ) -> None:
         """List ``videos``; ``cover_source`` gives a cover's file, ``position`` where each
         course was left (shown as "上次看到 05:12")."""
-        self._groups = by_category(videos)
+        groups = by_category(videos)
+        self._groups = {ALL_COURSES: list(videos), **groups} if len(groups) > 1 else groups
         self._cover_source = cover_source
         self._position = position or (lambda video: None)
         buttons: dict[str, TouchButton] = {}
@@ -228,7 +237,7 @@ class CourseLibrary(QWidget):
         )
         self.course_area.setGeometry(courses)
         self._empty.setGeometry(area)
-        tile_width = max(metrics.px("touch_button") * 3, courses.width() // 3 - margin)
+        tile_width = round(metrics.unit * MIN_TILE_SHARE)
         gap = margin // 2
         columns = max(1, (courses.width() + gap) // (tile_width + gap))
         width = (courses.width() - gap * (columns - 1)) // columns  # the row's share

@@ -10,7 +10,11 @@ held while a course plays) the shell closes and the rotation goes on.
 Touch mode is on when ``kiosk run --mode touch`` (or ``mode`` in the config file) says so, or
 else when the server's screen setting ``mode`` is ``touch``; a change of the server setting
 takes effect at the next touch. What the pages list comes from the current snapshot and the
-Qt-free plan (:func:`kiosk.core.schedule.plan_for`) each time a page opens.
+Qt-free plan (:func:`kiosk.core.schedule.plan_for`) each time a page opens, and again at each
+re-plan of the controller (:attr:`ScreenController.planned`: new content, a meeting's sign-in
+opening or closing...) for the home tiles, the course list and the sign-in page on screen.
+The shell's header shows the organisation name of the window's header and the minute of the
+window's clock.
 
 Log events: ``touch_home_shown``, ``touch_page_shown``, ``touch_idle_return``,
 ``course_opened``, ``course_finished``, ``playback_error``.
@@ -20,13 +24,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from content_cache.wire import AssetRef, HonorRoll, Meeting, Video
 from kiosk.core.courses import RESUME_FILE, PlaybackFailures, ResumePositions
-from kiosk.core.schedule import Plan, plan_for
+from kiosk.core.schedule import Plan, plan_for, screen_timezone
 from kiosk.qt.image_loader import PosterSource
 from kiosk.qt.live_feed import LiveCountFeed
 from kiosk.qt.meeting_view import MeetingCard
@@ -37,8 +41,8 @@ from kiosk.qt.theme import Metrics
 from kiosk.qt.touch.home import COURSES, HONOR, NOTICES, SIGNIN, HomePage
 from kiosk.qt.touch.idle import IdleWatch
 from kiosk.qt.touch.library import CourseLibrary
-from kiosk.qt.touch.pages import HonorPage, NoticesPage, SigninPage
-from kiosk.qt.touch.player_view import PlayerView, Viewing
+from kiosk.qt.touch.pages import HonorPage, NoticesPage, SigninPage, next_meeting
+from kiosk.qt.touch.player_view import FINISHED_SECONDS, PlayerView, Viewing
 from kiosk.qt.touch.shell import TouchPage, TouchShell
 from kiosk.qt.video.session import PlayerFactory, default_player_factory
 
@@ -74,6 +78,8 @@ class TouchMode(QObject):
         mode: ``"touch"`` or ``"wall"`` to override the server's setting; None to follow it.
         make_player: makes the course player (libvlc).
         record_viewing: called with each finished :class:`Viewing` (the learning record).
+        live_counts: the live sign-in count of the meeting on the sign-in page.
+        finished_seconds: how long a finished course stays before the library comes back.
         parent: the QObject parent.
 
     Signals:
@@ -103,9 +109,11 @@ class TouchMode(QObject):
         make_player: PlayerFactory = default_player_factory,
         record_viewing: ViewingSink | None = None,
         live_counts: LiveCountFeed | None = None,
+        finished_seconds: float = FINISHED_SECONDS,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
+        self._finished_seconds = finished_seconds
         self._window, self._controller, self._clock = window, controller, clock
         self._positions, self._failures = positions, failures
         self._mode, self._make_player = mode, make_player
@@ -123,7 +131,8 @@ class TouchMode(QObject):
         self._hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self._hint.hide()
         window.minute_passed.connect(self._refresh_hint)
-        controller.content_changed.connect(self._on_content_changed)
+        window.minute_passed.connect(self._on_minute)
+        controller.planned.connect(self._on_planned)
         window.setAttribute(Qt.WidgetAttribute.WA_AcceptTouchEvents)
         window.installEventFilter(self)
         window.main_zone.installEventFilter(self)  # resized with the notice band, hidden at off
@@ -160,6 +169,7 @@ class TouchMode(QObject):
             self._controller.set_suspended(True)
             shell.setGeometry(self._window.rect())
             self._apply_style()
+            self._show_time()
             shell.show()
             shell.raise_()
             self._hint.hide()
@@ -213,19 +223,34 @@ class TouchMode(QObject):
         self._fill_library()
         self._show(shell, TouchPage.LIBRARY)
 
-    def _fill_library(self) -> None:
-        videos = self._videos()
+    def _fill_library(self, plan: Plan | None = None) -> None:
+        videos = self._videos(plan)
         snapshot = self._snapshot
         covers = self._cover_source(snapshot) if snapshot is not None else None
         self.library.set_courses(videos, covers, self._positions.get)
 
-    def _on_content_changed(self) -> None:
-        """New content arrived: bring the home tiles or the course list shown up to date."""
+    def _on_planned(self, plan: Plan) -> None:
+        """The controller planned again (new content, sign-in opening or closing, a display
+        window's edge): bring the page shown up to date."""
         page = self.page()
+        if page is None:
+            return
+        self._snapshot = self._controller.snapshot
+        self._show_time()
         if page is TouchPage.HOME:
-            self._fill_home()
+            self._fill_home(plan)
         elif page is TouchPage.LIBRARY:
-            self._fill_library()
+            self._fill_library(plan)
+        elif page is TouchPage.SIGNIN:
+            self._fill_signin(plan)
+
+    def _on_minute(self) -> None:
+        """The clock turned a minute: the header's clock, and the next meeting's lines."""
+        if not self.is_open():
+            return
+        self._show_time()
+        if self.page() is TouchPage.SIGNIN and not self.signin_page.is_card_shown():
+            self._fill_signin(self._plan())
 
     def open_course(self, video: Video) -> None:
         """Play ``video`` (after asking about resuming, if it was left part-way)."""
@@ -349,22 +374,33 @@ class TouchMode(QObject):
         )
         self.home_shown.emit()
 
-    def _fill_home(self) -> None:
-        plan = self._plan()
-        videos = self._videos()
+    def _fill_home(self, plan: Plan | None = None) -> None:
+        plan = plan or self._plan()
+        videos = self._videos(plan)
         self.home.set_summary(COURSES, f"共 {len(videos)} 门课程" if videos else "暂无课程")
         rolls = [i for i in plan.rotation if isinstance(i, HonorRoll)]
         self.home.set_summary(HONOR, "先进典型 · 榜样力量" if rolls else "暂无光荣榜")
         notices = len(plan.notices) + (1 if plan.urgent else 0)
         self.home.set_summary(NOTICES, f"{notices} 条通知" if notices else "暂无通知")
+        self.home.set_signin(self._signin_summary(plan))
+
+    def _signin_summary(self, plan: Plan) -> str | None:
+        """The 会议签到 tile's line: the meeting signing in now, or when the next one is;
+        None (no tile) when there is neither."""
         meeting = self._open_meeting(plan)
-        self.home.set_signin_open(meeting.title or meeting.meeting_type if meeting else None)
+        if meeting is not None:
+            return f"正在签到：{meeting.title or meeting.meeting_type}"
+        coming = next_meeting(plan.meetings, self._clock())
+        if coming is None:
+            return None
+        start = coming.start.astimezone(self._zone())
+        return f"下一场 {start.month}月{start.day}日 {start:%H:%M}"
 
     def _show_honor(self) -> None:
         shell = self._ensure_shell()
         plan = self._plan()
         rolls = [i for i in plan.rotation if isinstance(i, HonorRoll)]
-        self._show(shell, TouchPage.HONOR)
+        self._show(shell, TouchPage.HONOR)  # the roll's own title follows (title_changed)
         snapshot = self._snapshot
         if snapshot is not None:
             self.honor_page.start(rolls, self._cover_source(snapshot))
@@ -378,12 +414,20 @@ class TouchMode(QObject):
 
     def _show_signin(self) -> None:
         shell = self._ensure_shell()
-        meeting = self._open_meeting(self._plan())
-        if meeting is not None and self._signin is not None:
-            self._signin.show(meeting)  # the card, and its live count while the page is up
-        else:
-            self.signin_page.set_meeting(meeting)
         self._show(shell, TouchPage.SIGNIN)
+        self._fill_signin(self._plan())
+
+    def _fill_signin(self, plan: Plan) -> None:
+        """The open meeting's card (and its live count), or that none is open and the next
+        meeting."""
+        meeting, zone, now = self._open_meeting(plan), self._zone(), self._clock()
+        self._signin_card.set_timezone(zone)
+        if meeting is not None and self._signin is not None:
+            self._signin.show(meeting)
+            self.signin_page.show_card()
+            return
+        self._hide_signin("closed")
+        self.signin_page.show_no_signin(next_meeting(plan.meetings, now), now, zone)
 
     def _show(self, shell: TouchShell, page: TouchPage, title: str | None = None) -> None:
         if page is not TouchPage.HONOR:
@@ -408,8 +452,8 @@ class TouchMode(QObject):
         manifest = self._snapshot.manifest if self._snapshot is not None else None
         return plan_for(manifest, self._clock())
 
-    def _videos(self) -> list[Video]:
-        plan = self._plan()
+    def _videos(self, plan: Plan | None = None) -> list[Video]:
+        plan = plan or self._plan()
         snapshot = self._snapshot
         return [
             item for item in plan.courses if snapshot is not None and snapshot.is_available(item)
@@ -418,6 +462,18 @@ class TouchMode(QObject):
     @staticmethod
     def _open_meeting(plan: Plan) -> Meeting | None:
         return getattr(plan, "signin", None)
+
+    def _zone(self) -> tzinfo:
+        """The screen's time zone (its setting; China time by default)."""
+        snapshot = self._snapshot or self._controller.snapshot
+        name = snapshot.manifest.settings.timezone if snapshot is not None else ""
+        return screen_timezone(name)
+
+    def _show_time(self) -> None:
+        """The header: the organisation name the window shows, the date and the minute."""
+        if self._shell is not None:
+            self._shell.set_org_name(self._window.header.org_name)
+            self._shell.set_now(self._clock().astimezone(self._zone()))
 
     @staticmethod
     def _cover_source(snapshot: Snapshot) -> Callable[[AssetRef], PosterSource]:
@@ -488,10 +544,13 @@ class TouchMode(QObject):
         shell.hide()
         self.home = HomePage(theme)
         self.library = CourseLibrary(theme)
-        self.player_view = PlayerView(theme, self._positions, self._clock, self._make_player)
+        self.player_view = PlayerView(
+            theme, self._positions, self._clock, self._make_player,
+            finished_seconds=self._finished_seconds,
+        )  # fmt: skip
         self.honor_page = HonorPage(theme)
         self.notices_page = NoticesPage(theme)
-        self.signin_page = SigninPage(self._make_signin_card())
+        self.signin_page = SigninPage(self._make_signin_card(), theme)
         for page, widget in (
             (TouchPage.HOME, self.home), (TouchPage.LIBRARY, self.library),
             (TouchPage.PLAYER, self.player_view), (TouchPage.HONOR, self.honor_page),
@@ -509,8 +568,20 @@ class TouchMode(QObject):
         self.player_view.playing_changed.connect(self._on_playing)
         self.player_view.viewing_finished.connect(self._on_viewing)
         self.player_view.failed.connect(self._on_failed)
+        self.player_view.library_requested.connect(self._back_to_library)
+        self.honor_page.title_changed.connect(self._honor_title)
         self._shell = shell
         return shell
+
+    def _back_to_library(self) -> None:
+        """返回课程列表, or the finished course's time is up."""
+        if self.page() is TouchPage.PLAYER:
+            self.player_view.leave()
+            self.show_library()
+
+    def _honor_title(self, title: str) -> None:
+        if self._shell is not None and self.page() is TouchPage.HONOR:
+            self._shell.set_title(title)
 
     def _home_pressed(self) -> None:
         self.player_view.leave()
@@ -518,7 +589,8 @@ class TouchMode(QObject):
 
     def _make_signin_card(self) -> MeetingCard:
         """The wall screen's sign-in card, with its own presenter and live count."""
-        card = MeetingCard(self._window.theme, self._clock)
+        card = MeetingCard(self._window.theme, self._clock, timezone=self._zone())
+        self._signin_card = card
         self._signin = SignInPresenter(card, self._live_counts, self)
         return card
 

@@ -1,15 +1,21 @@
-"""The touch screen: a navigation bar that is always there, and one page below it.
+"""The touch screen: the header band, a navigation bar, and one page below them.
 
-The bar has a large 返回 (back one step) on the left, the page's title in the middle and a
-large 主页 (home) on the right; both buttons are ``touch_button`` tall (130 px at 1080p,
-about 10 cm on a 65" panel: the 15 mm minimum is 20 px). The shell covers the whole kiosk
-window while touch mode is open and is hidden in the attract loop.
+At the top is the wall screen's own :class:`~kiosk.qt.bands.HeaderBand` (organisation name,
+Chinese date, clock) at the window's landscape header height; touch mode feeds it the same
+organisation name and minute as the wall screen. Under it the bar has a large 返回 (back one
+step) on the left, the page's title in the middle and a large 主页 (home) on the right; both
+buttons are ``touch_button`` tall (130 px at 1080p, about 10 cm on a 65" panel: the 15 mm
+minimum is 20 px). The home page itself has neither button (there is nowhere further back
+or more home to go; the idle timeout returns to the attract loop), only its title. The shell
+covers the whole kiosk window while touch mode is open and is hidden in the attract loop.
 """
 
 from __future__ import annotations
 
 import enum
+from datetime import datetime
 
+from kiosk.qt.bands import HeaderBand
 from kiosk.qt.pages import style_label
 from kiosk.qt.qt import (
     QLabel,
@@ -70,6 +76,7 @@ class TouchShell(QWidget):
         super().__init__(parent)
         self._theme = theme
         self._metrics = Metrics.for_size(theme, 1920, 1080)
+        self.header = HeaderBand(theme, "", self)
         self.back_button = TouchButton(BACK_TEXT, theme, self, role="nav")
         self.home_button = TouchButton(HOME_TEXT, theme, self, role="nav")
         self.back_button.setObjectName("touch-back")
@@ -101,8 +108,23 @@ class TouchShell(QWidget):
     def show_page(self, page: TouchPage, title: str | None = None) -> None:
         """Show ``page`` under the bar, titled ``title`` (or the page's usual title)."""
         self.stack.setCurrentWidget(self._pages[page])
-        self._title = TITLES[page] if title is None else title
+        at_home = page is TouchPage.HOME
+        self.back_button.setVisible(not at_home)
+        self.home_button.setVisible(not at_home)
+        self.set_title(TITLES[page] if title is None else title)
+
+    def set_title(self, title: str) -> None:
+        """Put ``title`` in the bar (the page shown stays)."""
+        self._title = title
         self._fit_title()
+
+    def set_org_name(self, name: str) -> None:
+        """Show ``name`` as the organisation in the header."""
+        self.header.set_org_name(name)
+
+    def set_now(self, moment: datetime) -> None:
+        """Show the date and time of ``moment`` (already in the screen's time zone)."""
+        self.header.set_now(moment)
 
     def title_text(self) -> str:
         """The page's whole title (the bar may show it shortened)."""
@@ -119,6 +141,7 @@ class TouchShell(QWidget):
     def set_style(self, theme: Theme, metrics: Metrics) -> None:
         """Use ``theme`` at the sizes of ``metrics`` (every page that has ``set_style`` too)."""
         self._theme, self._metrics = theme, metrics
+        self.header.set_style(theme, metrics)
         for button in (self.back_button, self.home_button):
             button.set_style(theme, metrics.px("touch_title"))
         style_label(
@@ -133,9 +156,17 @@ class TouchShell(QWidget):
         self._place()
         self.update()
 
+    def header_height(self) -> int:
+        """The header band's height (the wall screen's, for the window's shape)."""
+        return self._metrics.header_height
+
     def bar_height(self) -> int:
         """The navigation bar's height."""
         return self._metrics.px("touch_button") + self._metrics.px("margin")
+
+    def content_top(self) -> int:
+        """Where the pages start: under the header and the bar."""
+        return self.header_height() + self.bar_height()
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
@@ -144,7 +175,7 @@ class TouchShell(QWidget):
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
         painter.fillRect(self.rect(), self._theme.color("background"))
-        bar = QRect(0, 0, self.width(), self.bar_height())
+        bar = QRect(0, self.header_height(), self.width(), self.bar_height())
         painter.fillRect(bar, self._theme.color("band"))
         rule = self._metrics.px("rule")
         painter.fillRect(
@@ -157,11 +188,14 @@ class TouchShell(QWidget):
         pad = metrics.px("margin") // 2
         button_h = metrics.px("touch_button")
         button_w = round(button_h * 2.2)
-        bar = self.bar_height()
-        self.back_button.setGeometry(QRect(pad, pad, button_w, button_h))
-        self.home_button.setGeometry(QRect(self.width() - pad - button_w, pad, button_w, button_h))
+        top, bar = self.header_height(), self.bar_height()
+        self.header.setGeometry(QRect(0, 0, self.width(), top))
+        self.back_button.setGeometry(QRect(pad, top + pad, button_w, button_h))
+        right = self.width() - pad - button_w
+        self.home_button.setGeometry(QRect(right, top + pad, button_w, button_h))
         self.title.setGeometry(
-            QRect(pad * 2 + button_w, 0, self.width() - 4 * pad - 2 * button_w, bar)
+            QRect(pad * 2 + button_w, top, self.width() - 4 * pad - 2 * button_w, bar)
         )
-        self.stack.setGeometry(QRect(0, bar, self.width(), max(0, self.height() - bar)))
+        below = top + bar
+        self.stack.setGeometry(QRect(0, below, self.width(), max(0, self.height() - below)))
         self._fit_title()

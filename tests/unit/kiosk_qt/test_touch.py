@@ -8,29 +8,40 @@ from __future__ import annotations
 
 import subprocess
 from collections.abc import Callable, Iterator
-from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from PySide6.QtTest import QTest
-from qt_helpers import SHANGHAI, Screen, SnapshotBuilder, events, image_bytes
+from qt_helpers import Screen, SnapshotBuilder, events
+from touch_helpers import (
+    Touch,
+    add_open_meeting,
+    add_video,
+    click,
+    courses,
+    tap,
+    touch_factory,
+    updated,
+)
 
 from content_cache.learning import LearningQueue
-from content_cache.store import Snapshot
-from kiosk.core.courses import PlaybackFailures, ResumePositions
-from kiosk.qt.qt import QPoint, QWidget
+from kiosk.core.courses import PlaybackFailures
+from kiosk.qt.qt import QPoint
 from kiosk.qt.theme import Metrics
 from kiosk.qt.touch.home import COURSES, HONOR, NOTICES, SIGNIN
-from kiosk.qt.touch.mode import LearningSink, TouchMode
-from kiosk.qt.touch.player_view import Viewing
+from kiosk.qt.touch.mode import LearningSink
 from kiosk.qt.touch.shell import TouchPage
 from kiosk.qt.touch.widgets import TouchButton
 from kiosk.qt.window import Page
 from tests.support.signin import create_meeting, import_roster, meeting_item, sign_in
 
-LANDSCAPE = (1280, 720)
-SECRET = "0123456789abcdef0123456789abcdef"
+
+@pytest.fixture
+def make_touch(
+    make_screen: Callable[..., Screen], tmp_path: Path
+) -> Iterator[Callable[..., Touch]]:
+    yield from touch_factory(make_screen, tmp_path)
 
 
 @pytest.fixture(scope="module")
@@ -44,109 +55,6 @@ def long_video(tmp_path_factory: pytest.TempPathFactory) -> Path:
         check=True, timeout=120,
     )  # fmt: skip
     return target
-
-
-def add_video(
-    builder: SnapshotBuilder, item_id: str, path: Path, category: str, **fields: Any
-) -> dict[str, Any]:
-    item = {
-        "kind": "video", "id": item_id, "title": f"课程{item_id}", "category": category,
-        "video": builder.asset(path.read_bytes(), "video/mp4"),
-        "cover": builder.asset(image_bytes(320, 180, (30, 120, 200))),
-        "length_seconds": 3, **fields,
-    }  # fmt: skip
-    builder.items.append(item)
-    return item
-
-
-def add_open_meeting(builder: SnapshotBuilder) -> None:
-    now = datetime.now(SHANGHAI)
-    builder.items.append({
-        "kind": "meeting", "id": "m1", "title": "学习贯彻全会精神专题会",
-        "meeting_type": "支部党员大会", "place": "党员活动室",
-        "start": (now + timedelta(minutes=10)).isoformat(),
-        "end": (now + timedelta(hours=1)).isoformat(),
-        "signin": {
-            "url": "http://10.1.2.3:8080/m/m1", "secret": SECRET, "period_seconds": 30,
-            "opens_at": (now - timedelta(minutes=20)).isoformat(),
-            "closes_at": (now + timedelta(minutes=40)).isoformat(),
-        },
-    })  # fmt: skip
-
-
-class Touch:
-    """A screen in touch mode and what it recorded."""
-
-    def __init__(self, screen: Screen, mode: TouchMode, viewings: list[Viewing]) -> None:
-        self.screen, self.mode, self.viewings = screen, mode, viewings
-
-
-@pytest.fixture
-def make_touch(
-    make_screen: Callable[..., Screen], tmp_path: Path, qtbot: Any
-) -> Iterator[Callable[..., Touch]]:
-    made: list[TouchMode] = []
-
-    def make(
-        snapshot: Snapshot, idle_seconds: float = 60, size=LANDSCAPE, sink=None, live_counts=None
-    ) -> Touch:
-        screen = make_screen(snapshot, size=size)
-        viewings: list[Viewing] = []
-
-        def record(viewing: Viewing) -> None:
-            viewings.append(viewing)
-            if sink is not None:
-                sink(viewing)
-
-        mode = TouchMode(
-            screen.window,
-            screen.controller,
-            lambda: datetime.now(SHANGHAI),
-            ResumePositions(tmp_path / "resume.json"),
-            screen.controller.playback_failures,
-            idle_seconds=idle_seconds,
-            mode="touch",
-            record_viewing=record,
-            live_counts=live_counts,
-        )
-        made.append(mode)
-        return Touch(screen, mode, viewings)
-
-    yield make
-    for mode in made:
-        mode.stop()
-
-
-def tap(widget: QWidget, point: QPoint | None = None) -> None:
-    """A one-finger tap on ``widget`` (a real QTouchEvent sequence)."""
-    device = QTest.createTouchDevice()
-    point = point or widget.rect().center()
-    window = widget.window()
-    at = widget.mapTo(window, point)
-    sequence = QTest.touchEvent(window, device)
-    sequence.press(0, at, window)
-    sequence.commit()
-    sequence.release(0, at, window)
-    sequence.commit()
-
-
-def click(qtbot: Any, widget: QWidget) -> None:
-    from kiosk.qt.qt import Qt
-
-    qtbot.mouseClick(widget, Qt.MouseButton.LeftButton, pos=widget.rect().center())
-
-
-def courses(builder: SnapshotBuilder, test_videos: Any, extra: Path | None = None) -> Snapshot:
-    builder.settings["mode"] = "touch"
-    builder.poster("p1")
-    add_video(builder, "v1", test_videos.path("good"), "党史故事")
-    add_video(builder, "v2", test_videos.path("good"), "时政热点", cover=None)
-    add_video(builder, "v3", test_videos.path("short"), "党史故事", title="一段很长的课程标题" * 3)
-    if extra is not None:
-        add_video(builder, "long", extra, "国史讲堂", length_seconds=20)
-    builder.notice("n1", "本周五下午三点召开支部党员大会。")
-    builder.honor_roll("h1", count=3)
-    return builder.commit()
 
 
 def open_library(touch: Touch, qtbot: Any) -> None:
@@ -171,7 +79,8 @@ def test_touch_home_category_course_play_back(
     open_library(touch, qtbot)
     assert set(touch.screen.controller.timers_active()) <= {"fade"}  # the rotation waits
     library = mode.library
-    assert library.categories() == ["时政热点", "党史故事"]  # the known order
+    assert library.categories() == ["全部课程", "时政热点", "党史故事"]  # all, then known order
+    assert library.category == "全部课程" and list(library.course_tiles) == ["v1", "v2", "v3"]
     with qtbot.waitSignal(library.category_shown, check_params_cb=lambda c: c == "党史故事"):
         click(qtbot, library.category_buttons["党史故事"])
     assert list(library.course_tiles) == ["v1", "v3"]
@@ -192,9 +101,8 @@ def test_touch_home_category_course_play_back(
     assert [r.item_id for r in events(kiosk_log, "course_opened")] == ["v1"]
     click(qtbot, mode.shell.home_button)  # 主页
     assert mode.page() is TouchPage.HOME
-    with qtbot.waitSignal(mode.returned_to_attract):
-        tap(mode.shell.back_button)  # 返回 at home: the attract loop
-    qtbot.waitUntil(lambda: touch.screen.controller.current_item is not None)
+    # the home page itself has neither 返回 nor 主页: the idle timeout leaves it
+    assert not mode.shell.back_button.isVisible() and not mode.shell.home_button.isVisible()
 
 
 def test_course_played_to_its_end_is_recorded_completed(
@@ -314,18 +222,12 @@ def test_home_tiles_are_large_and_signin_shows_only_when_open(
         tap(touch.mode.shell.home_button)
     assert "本周五下午三点召开支部党员大会。" in touch.mode.notices_page.texts()
     add_open_meeting(builder)
-    touch.screen.controller.on_sync_result(_updated(builder.commit(revision=2)))
+    touch.screen.controller.on_sync_result(updated(builder.commit(revision=2)))
     tap(touch.mode.shell.home_button)
     assert home.visible_tiles() == [COURSES, HONOR, NOTICES, SIGNIN]
     tap(home.tiles[SIGNIN])
     assert touch.mode.page() is TouchPage.SIGNIN
     assert touch.mode.signin_page.card.meeting.id == "m1"
-
-
-def _updated(snapshot: Snapshot) -> Any:
-    from content_cache.sync import SyncResult
-
-    return SyncResult("updated", snapshot, "test")
 
 
 def test_wall_rotation_plays_a_video_then_moves_on(
@@ -452,12 +354,12 @@ def test_home_and_library_follow_new_content_while_open(
     touch.mode.open_home()
     assert touch.mode.home.tiles[COURSES].subtitle == "暂无课程"
     add_video(builder, "v1", test_videos.path("good"), "党史故事")  # a course, not in rotation
-    touch.screen.controller.on_sync_result(_updated(builder.commit(revision=2)))
+    touch.screen.controller.on_sync_result(updated(builder.commit(revision=2)))
     assert touch.mode.home.tiles[COURSES].subtitle == "共 1 门课程"
     touch.mode.show_library()
     add_video(builder, "v2", test_videos.path("good"), "时政热点")
-    touch.screen.controller.on_sync_result(_updated(builder.commit(revision=3)))
-    assert touch.mode.library.categories() == ["时政热点", "党史故事"]
+    touch.screen.controller.on_sync_result(updated(builder.commit(revision=3)))
+    assert touch.mode.library.categories() == ["全部课程", "时政热点", "党史故事"]
 
 
 def test_honor_pages_turn_by_hand_across_rolls(
