@@ -19,6 +19,7 @@ from content_server.context import ServerContext
 from content_server.db import Database
 from content_server.errors import ApiError, CatchAllMiddleware, handle_exception
 from content_server.events import ChangeNotifier
+from content_server.org import routes as org_routes
 from content_server.routes import assets, items, learning, screens
 from content_server.screen_key import load_or_create_screen_key
 from content_server.settings import ServerSettings
@@ -63,7 +64,7 @@ def create_app(
             conn.execute("SELECT 1")
         return {"status": "ok"}
 
-    for module in (assets, items, screens, learning, signin_routes):
+    for module in (assets, items, screens, learning, signin_routes, org_routes):
         app.include_router(module.build_router(ctx, require_admin))
     return app
 

@@ -144,6 +144,30 @@ class PublishClient:
         """Learning totals per ``course`` or ``branch`` (watch_seconds, plays, completions)."""
         return list(self._request("GET", "/api/learning/totals", params={"by": by})["totals"])
 
+    def org_nodes(self) -> dict[str, Any]:
+        """The organisation tree: ``{"nodes": [...], "kinds": [...]}``, parents first."""
+        return self._request("GET", "/api/org/nodes")
+
+    def add_node(self, parent_id: int, kind: str, name: str) -> dict[str, Any]:
+        """Add a node; returns ``{"node", "changed", "revision"}``."""
+        body = {"parent_id": parent_id, "kind": kind, "name": name}
+        return self._request("POST", "/api/org/nodes", json=body)
+
+    def change_node(self, node_id: int, **changes: Any) -> dict[str, Any]:
+        """Rename a node (``name``), change its ``kind`` or move it (``parent_id``); returns
+        ``{"node", "changed", "revision"}``."""
+        return self._request("PATCH", f"/api/org/nodes/{int(node_id)}", json=changes)
+
+    def remove_node(self, node_id: int) -> dict[str, Any]:
+        """Remove an empty node; returns ``{"id", "revision"}``."""
+        return self._request("DELETE", f"/api/org/nodes/{int(node_id)}")
+
+    def assign_screen(self, screen_id: str, node_id: int) -> dict[str, Any]:
+        """Make a screen belong to a node; returns ``{"screen_id", "node", "revision",
+        "changed"}``."""
+        path = f"/api/screens/{quote(screen_id, safe='')}/node"
+        return self._request("PUT", path, json={"node_id": node_id})
+
     def close(self) -> None:
         """Close the underlying session."""
         self._session.close()

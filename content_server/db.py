@@ -4,15 +4,18 @@ The SQL is kept plain (``INSERT ... RETURNING``, ``ON CONFLICT``, text timestamp
 UTC format) so the same statements can later run on PostgreSQL.
 
 Tables:
-    changes   the global change sequence: one row per publish, withdrawal or settings change;
-              its ``seq`` is the revision number screens see.
+    changes   the global change sequence: one row per publish, withdrawal, settings change or
+              change to the organisation tree; its ``seq`` is the revision number screens see.
     assets    uploaded files by sha256 (the bytes live in DATA/assets/<sha256>).
-    items     published items; ``body`` is the wire item as JSON, ``target`` is ``all`` or
-              ``screen:<id>`` (room for ``org:<path>`` later).
-    screens   per-screen settings (the fields set explicitly, as JSON) and last contact.
+    items     published items; ``body`` is the wire item as JSON, ``target`` is ``all`` (the
+              root of the organisation tree), ``node:<id>`` or ``screen:<id>``.
+    screens   per-screen settings (the fields set explicitly, as JSON), last contact, and the
+              organisation node the screen belongs to (``node_id``, set by change ``node_seq``).
     shared_settings
-              settings for a group of screens, by target: ``all`` (room for ``org:<path>``
-              later); the fields set explicitly, as JSON, and the change that set them.
+              settings for a group of screens, by target: ``all`` (every screen) or
+              ``node:<id>`` (the screens of a node's subtree); the fields set explicitly, as
+              JSON, and the change that set them.
+    org_nodes the organisation tree (``content_server/org/tree.py``), schema version 2.
     members, meetings, attendance
               meeting sign-in (``content_server/signin/schema.py``).
     video_facts, learning_records
@@ -36,10 +39,13 @@ from content_server.timefmt import from_db, to_db
 
 log = logging.getLogger("content_server")
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 BUSY_TIMEOUT_MS = 5000
 
-_SCHEMA = (
+# The tables of schema version 1, as that version created them; later versions change them
+# only through ``content_server.migrations``, so a new database and an upgraded one end up the
+# same.
+BASE_SCHEMA = (
     "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
     # PostgreSQL: seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY
     """CREATE TABLE IF NOT EXISTS changes (
@@ -128,18 +134,36 @@ class Database:
             yield conn
 
     def create_schema(self, now: datetime) -> None:
-        """Create the tables if missing and switch the file to WAL mode."""
+        """Create the tables if missing, bring an older database up to ``SCHEMA_VERSION``
+        (``content_server.migrations``) and switch the file to WAL mode.
+
+        Raises:
+            SchemaTooNew: the database was made by a newer version of the server.
+        """
+        from content_server.migrations import migrate
+
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self.connect() as conn:
             conn.execute("PRAGMA journal_mode = WAL")
             with write_transaction(conn):
-                for statement in (*_SCHEMA, *SIGNIN_SCHEMA, *COURSES_SCHEMA):
+                for statement in (*BASE_SCHEMA, *SIGNIN_SCHEMA, *COURSES_SCHEMA):
                     conn.execute(statement)
                 conn.execute(
-                    "INSERT INTO meta (key, value) VALUES ('schema_version', ?), ('created_at', ?) "
-                    "ON CONFLICT (key) DO NOTHING",
-                    (str(SCHEMA_VERSION), to_db(now)),
+                    "INSERT INTO meta (key, value) VALUES ('schema_version', '1'), "
+                    "('created_at', ?) ON CONFLICT (key) DO NOTHING",
+                    (to_db(now),),
                 )
+                migrate(conn, now)
+
+
+class SchemaTooNew(sqlite3.DatabaseError):
+    """The database's schema version is newer than this server knows."""
+
+
+def schema_version(conn: sqlite3.Connection) -> int:
+    """The schema version stored in ``meta``."""
+    row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    return int(row[0])
 
 
 @contextmanager
@@ -291,9 +315,10 @@ def items_revision(conn: sqlite3.Connection, targets: Iterable[str]) -> int:
 
 
 def get_screen(conn: sqlite3.Connection, screen_id: str) -> sqlite3.Row | None:
-    """The screen's row (settings JSON, settings_seq, last_seen), or None."""
+    """The screen's row (settings JSON, settings_seq, last_seen, node_id, node_seq), or None."""
     row: sqlite3.Row | None = conn.execute(
-        "SELECT id, settings, settings_seq, last_seen FROM screens WHERE id = ?", (screen_id,)
+        "SELECT id, settings, settings_seq, last_seen, node_id, node_seq FROM screens WHERE id = ?",
+        (screen_id,),
     ).fetchone()
     return row
 
@@ -319,7 +344,8 @@ def screens_with_settings(conn: sqlite3.Connection) -> list[tuple[str, str]]:
 
 
 def get_shared_settings(conn: sqlite3.Connection, target: str) -> sqlite3.Row | None:
-    """The settings row of a group of screens (``all``): settings JSON and settings_seq."""
+    """The settings row of a group of screens (``all``, ``node:<id>``): settings JSON and
+    settings_seq."""
     row: sqlite3.Row | None = conn.execute(
         "SELECT target, settings, settings_seq FROM shared_settings WHERE target = ?", (target,)
     ).fetchone()
@@ -329,13 +355,27 @@ def get_shared_settings(conn: sqlite3.Connection, target: str) -> sqlite3.Row | 
 def save_shared_settings(
     conn: sqlite3.Connection, target: str, settings_json: str, seq: int
 ) -> None:
-    """Store the settings of a group of screens (``all``), changed by change ``seq``."""
+    """Store the settings of a group of screens (``all``, ``node:<id>``), changed by change
+    ``seq``."""
     conn.execute(
         "INSERT INTO shared_settings (target, settings, settings_seq) VALUES (?, ?, ?) "
         "ON CONFLICT (target) DO UPDATE SET settings = excluded.settings, "
         "settings_seq = excluded.settings_seq",
         (target, settings_json, seq),
     )
+
+
+def shared_settings_rows(
+    conn: sqlite3.Connection, targets: Iterable[str]
+) -> dict[str, sqlite3.Row]:
+    """The settings rows of these groups of screens that exist, by target."""
+    targets = list(targets)
+    marks = ", ".join("?" * len(targets))
+    rows = conn.execute(
+        f"SELECT target, settings, settings_seq FROM shared_settings WHERE target IN ({marks})",
+        targets,
+    ).fetchall()
+    return {str(row["target"]): row for row in rows}
 
 
 def touch_screen(

@@ -1,8 +1,9 @@
 """Published items: from an admin's JSON payload to a validated wire item, and targeting.
 
-A payload is the wire item's own fields (see ``content_cache.wire``) plus ``to`` (``all`` or a
-screen id); the server chooses the item id and fills every asset reference's size and media
-type from its asset table. Naive times are read as +08:00 (China Standard Time).
+A payload is the wire item's own fields (see ``content_cache.wire``) plus ``to`` (``all``, an
+organisation node ``node:<id>`` or a screen id); the server chooses the item id and fills every
+asset reference's size and media type from its asset table. Naive times are read as +08:00
+(China Standard Time).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from content_cache.wire import (
     Video,
 )
 from content_server.errors import ApiError, describe_errors
+from content_server.org.tree import ROOT_TARGET, is_node_target, node_target, target_node_id
 from content_server.timefmt import parse_local_datetime
 
 WireItem = Poster | Video | HonorRoll | Notice | Meeting
@@ -41,7 +43,7 @@ ID_RANDOM_CHARS = 10
 DATETIME_FIELDS = frozenset({"valid_from", "valid_until", "start", "end", "opens_at", "closes_at"})
 SERVER_FIELDS = frozenset({"to", "id"})  # in the payload but not copied into the item
 
-ALL_SCREENS = "all"
+ALL_SCREENS = ROOT_TARGET  # "all": the root of the organisation tree
 _ID_RE = re.compile(ITEM_ID_PATTERN)
 _SHA256_RE = re.compile(SHA256_PATTERN)
 
@@ -50,7 +52,7 @@ AssetLookup = Callable[[str], AssetRef | None]
 
 @dataclass(frozen=True)
 class ItemDraft:
-    """A validated item and where it goes (``all`` or ``screen:<id>``)."""
+    """A validated item and where it goes (``all``, ``node:<id>`` or ``screen:<id>``)."""
 
     item: WireItem
     target: str
@@ -90,13 +92,10 @@ def check_screen_id(screen_id: str, *, allow_all: bool = False) -> str:
     return screen_id
 
 
-def screen_targets(screen_id: str) -> tuple[str, str]:
-    """The target values whose items reach this screen."""
-    return (ALL_SCREENS, f"screen:{screen_id}")
-
-
 def parse_target(value: Any) -> str:
-    """``"all"`` -> ``all``; ``"<screen id>"`` or ``"screen:<id>"`` -> ``screen:<id>``.
+    """``"all"`` -> ``all`` (the root of the organisation tree); ``"node:<id>"`` ->
+    ``node:<id>`` (``node:1``, the root, -> ``all``); ``"<screen id>"`` or ``"screen:<id>"``
+    -> ``screen:<id>``. Whether the node exists is checked when the item is stored.
 
     Raises:
         ApiError: 422 ``bad_target``.
@@ -104,14 +103,23 @@ def parse_target(value: Any) -> str:
     if value == ALL_SCREENS:
         return ALL_SCREENS
     if isinstance(value, str):
+        if is_node_target(value):
+            node_id = target_node_id(value)
+            assert node_id is not None
+            return node_target(node_id)
         screen_id = value.removeprefix("screen:")
         if is_valid_id(screen_id) and screen_id != ALL_SCREENS:
             return f"screen:{screen_id}"
-    raise ApiError(422, "bad_target", "发布范围 to 不正确：应为 all（全部屏幕）或一个屏幕编号")
+    raise ApiError(
+        422,
+        "bad_target",
+        "发布范围 to 不正确：应为 all（全部屏幕）、node:组织编号 或一个屏幕编号",
+    )
 
 
 def target_label(target: str) -> str:
-    """``screen:<id>`` -> ``<id>``; ``all`` stays ``all`` (the API's spelling of ``to``)."""
+    """``screen:<id>`` -> ``<id>``; ``all`` and ``node:<id>`` stay as they are (the API's
+    spelling of ``to``)."""
     return target.removeprefix("screen:")
 
 

@@ -23,8 +23,8 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationErro
 from content_cache.wire import ITEM_ID_PATTERN
 from content_server import db
 from content_server.errors import ApiError, describe_errors
-from content_server.items import ALL_SCREENS
-from content_server.screen_settings import effective, read_level
+from content_server.org.tree import placement
+from content_server.screen_settings import effective_chain, screen_chain
 from content_server.timefmt import to_db
 
 MAX_BATCH = 500
@@ -89,9 +89,8 @@ def store_batch(
 
 def screen_branch(conn: sqlite3.Connection, screen_id: str) -> str:
     """The screen's branch: its effective ``org_name`` setting ('' when none)."""
-    shared = read_level(conn, ALL_SCREENS).fields
-    own = read_level(conn, screen_id).fields
-    return effective(shared, own, f"screen {screen_id}").org_name.strip()
+    levels = [level.fields for level in screen_chain(conn, placement(conn, screen_id))]
+    return effective_chain(levels, f"screen {screen_id}").org_name.strip()
 
 
 def totals(conn: sqlite3.Connection, by: str) -> list[dict[str, Any]]:

@@ -2,9 +2,11 @@
 
 Revision: every publish, withdrawal and settings change takes the next number of one global
 sequence (table ``changes``). A screen's revision is the highest number among the changes
-that touch it: items targeted to it or to all screens (withdrawn ones included), its own
-settings and the settings for all screens. A publish to screen A therefore leaves screen B's
-revision and ETag alone, while a change to the settings for all screens changes every one.
+that touch it: items targeted to it, to its organisation node or to any ancestor of that node
+(``all`` is the root; withdrawn items included), the settings of those same levels and its
+own, the change that put it in its node, and the last move of its node or of any ancestor. A
+publish to screen A or to a branch therefore leaves the revision and ETag of screens outside
+that branch alone, while a change to the settings for all screens changes every one.
 
 ``generated_at`` is the time of the change that made the revision (the database's creation
 time for revision 0), not the time of the request, so an unchanged manifest is byte-for-byte
@@ -22,8 +24,9 @@ from datetime import datetime, timedelta
 
 from content_cache.wire import Manifest
 from content_server import db
-from content_server.items import ALL_SCREENS, screen_targets
-from content_server.screen_settings import effective, read_level
+from content_server.org import tree
+from content_server.org.tree import Placement
+from content_server.screen_settings import Level, effective_chain, screen_chain
 
 log = logging.getLogger("content_server")
 
@@ -42,24 +45,33 @@ class RenderedManifest:
 
 
 def screen_revision(conn: sqlite3.Connection, screen_id: str) -> int:
-    """The screen's current revision (0 if nothing ever touched it): the last change to its
-    items, its own settings or the settings for all screens."""
-    own = read_level(conn, screen_id).seq
-    shared = read_level(conn, ALL_SCREENS).seq
-    return max(db.items_revision(conn, screen_targets(screen_id)), own, shared, 0)
+    """The screen's current revision (0 if nothing ever touched it)."""
+    place = tree.placement(conn, screen_id)
+    return _revision(conn, place, screen_chain(conn, place))
+
+
+def _revision(conn: sqlite3.Connection, place: Placement, levels: list[Level]) -> int:
+    return max(
+        db.items_revision(conn, place.targets),
+        *(level.seq for level in levels),
+        place.node_seq,
+        tree.placed_revision(conn, place.node),
+        0,
+    )
 
 
 def build_manifest(conn: sqlite3.Connection, screen_id: str, now: datetime) -> Manifest:
-    """The manifest for ``screen_id`` as of ``now``; a never-seen screen gets the settings for
-    all screens and the items for all screens."""
+    """The manifest for ``screen_id`` as of ``now``: what targets the screen, its node or any
+    ancestor of it; a never-seen screen belongs to the root and gets what is for all screens."""
     with db.read_transaction(conn):
-        revision = screen_revision(conn, screen_id)
+        place = tree.placement(conn, screen_id)
+        levels = screen_chain(conn, place)
+        revision = _revision(conn, place, levels)
         generated_at = db.change_time(conn, revision) if revision else None
         if generated_at is None:
             generated_at = db.created_at(conn)
-        bodies = db.live_item_bodies(conn, screen_targets(screen_id), now - ENDED_ITEMS_GRACE)
-        shared = read_level(conn, ALL_SCREENS).fields
-        settings = effective(shared, read_level(conn, screen_id).fields, f"screen {screen_id}")
+        bodies = db.live_item_bodies(conn, place.targets, now - ENDED_ITEMS_GRACE)
+        settings = effective_chain([level.fields for level in levels], f"screen {screen_id}")
     return Manifest(
         revision=revision,
         screen_id=screen_id,

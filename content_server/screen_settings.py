@@ -1,19 +1,21 @@
-"""Screen settings in two levels: defaults <- settings for all screens <- the screen's own.
+"""Screen settings in levels: defaults <- all screens <- each organisation node down the
+screen's path <- the screen's own.
 
 Each level stores only the fields set explicitly on it (JSON), so a field a screen never set
-follows the all-screens value, and a field set for neither follows the wire default. What a
-screen's manifest carries (:func:`effective`):
+follows the nearest level above that set it, and a field set nowhere follows the wire default.
+What a screen's manifest carries (:func:`effective_chain`):
 
-- most fields: the screen's own value, else the all-screens value, else the default;
-- ``emergency_stop`` (紧急停播): in force if *either* level says so. A level stores it only as
-  ``true`` or not at all (``false`` clears that level's stop), so a stop for all screens stops
-  every screen, whatever a screen's own settings say, and clearing it leaves the stops of
-  single screens in place;
-- ``mourning_dates``: the union of both levels, so a branch's own memorial day never cancels a
-  day of mourning marked for all screens.
+- most fields: the value of the lowest level that sets it (the screen's own, else its node's,
+  else the node above, ..., else all screens'), else the default;
+- ``emergency_stop`` (紧急停播): in force if *any* level says so. A level stores it only as
+  ``true`` or not at all (``false`` clears that level's stop), so a stop for all screens (or
+  for a node) stops every screen below, whatever a screen's own settings say, and clearing it
+  leaves the stops of other levels in place;
+- ``mourning_dates``: the union of all levels, so a branch's own memorial day never cancels a
+  day of mourning marked above it.
 
-The level is named ``all`` or by a screen id; ``all`` is therefore not a valid screen id
-(it already means "all screens" in the ``to`` of a published item).
+A level is named ``all`` (the root of the tree), ``node:<id>`` or by a screen id; ``all`` is
+therefore not a valid screen id (it already means "all screens" in the ``to`` of an item).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import json
 import logging
 import sqlite3
 import zoneinfo
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,6 +34,7 @@ from content_cache.wire import ScreenSettings, one_line
 from content_server import db
 from content_server.errors import ApiError, describe_errors
 from content_server.items import ALL_SCREENS, unknown_fields
+from content_server.org.tree import Placement, is_node_target
 
 log = logging.getLogger("content_server")
 
@@ -47,29 +51,43 @@ class Level:
     seq: int
 
 
+def is_group(level: str) -> bool:
+    """True for the level of a group of screens (``all``, ``node:<id>``), False for a screen."""
+    return level == ALL_SCREENS or is_node_target(level)
+
+
 def change_target(level: str) -> str:
-    """The change/notification target of a level: ``all`` or ``screen:<id>``."""
-    return ALL_SCREENS if level == ALL_SCREENS else f"screen:{level}"
+    """The change/notification target of a level: ``all``, ``node:<id>`` or ``screen:<id>``."""
+    return level if is_group(level) else f"screen:{level}"
 
 
 def read_level(conn: sqlite3.Connection, level: str) -> Level:
-    """The explicitly set settings of ``all`` or of one screen (empty if none)."""
-    if level == ALL_SCREENS:
-        row = db.get_shared_settings(conn, ALL_SCREENS)
-    else:
-        row = db.get_screen(conn, level)
-    if row is None:
-        return Level({}, 0)
-    return Level(normalize(_decode(row["settings"])), int(row["settings_seq"]))
+    """The explicitly set settings of ``all``, of a node or of one screen (empty if none)."""
+    row = db.get_shared_settings(conn, level) if is_group(level) else db.get_screen(conn, level)
+    return _level(row)
+
+
+def screen_chain(conn: sqlite3.Connection, place: Placement) -> list[Level]:
+    """The levels that make a screen's settings, top first: all screens, each node down to
+    the screen's own node, then the screen's own."""
+    rows = db.shared_settings_rows(conn, place.levels)
+    return [*(_level(rows.get(level)) for level in place.levels), read_level(conn, place.screen_id)]
 
 
 def save_level(conn: sqlite3.Connection, level: str, fields: dict[str, Any], seq: int) -> None:
-    """Store the explicitly set settings of ``all`` or of one screen, made by change ``seq``."""
+    """Store the explicitly set settings of ``all``, a node or one screen, made by change
+    ``seq``."""
     text = json.dumps(fields, ensure_ascii=False, sort_keys=True)
-    if level == ALL_SCREENS:
-        db.save_shared_settings(conn, ALL_SCREENS, text, seq)
+    if is_group(level):
+        db.save_shared_settings(conn, level, text, seq)
     else:
         db.save_screen_settings(conn, level, text, seq)
+
+
+def _level(row: sqlite3.Row | None) -> Level:
+    if row is None:
+        return Level({}, 0)
+    return Level(normalize(_decode(row["settings"])), int(row["settings_seq"]))
 
 
 def merge_changes(stored: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
@@ -107,11 +125,19 @@ def normalize(fields: dict[str, Any]) -> dict[str, Any]:
 
 
 def effective(shared: dict[str, Any], own: dict[str, Any], label: str = "") -> ScreenSettings:
-    """What a screen shows with: defaults <- ``shared`` (all screens) <- ``own``, where the
+    """What a screen shows with: defaults <- ``shared`` (all screens) <- ``own``."""
+    return effective_chain([shared, own], label)
+
+
+def effective_chain(levels: Sequence[dict[str, Any]], label: str = "") -> ScreenSettings:
+    """What a screen shows with: defaults <- each level in turn (top first), where the
     emergency stop and the mourning dates combine instead (see the module docstring)."""
-    stopped = bool(shared.get(STOP_FIELD) is True or own.get(STOP_FIELD) is True)
-    merged: dict[str, Any] = {**shared, **own, STOP_FIELD: stopped}
-    days = {str(d) for level in (shared, own) for d in level.get(MOURNING_FIELD) or []}
+    stopped = any(level.get(STOP_FIELD) is True for level in levels)
+    merged: dict[str, Any] = {}
+    for level in levels:
+        merged.update(level)
+    merged[STOP_FIELD] = stopped
+    days = {str(d) for level in levels for d in level.get(MOURNING_FIELD) or []}
     merged[MOURNING_FIELD] = sorted(days)
     try:
         return ScreenSettings.model_validate(merged)

@@ -46,7 +46,10 @@ def build_router(ctx: ServerContext, require_admin: Callable[..., None]) -> APIR
         stored = await receive_upload(ctx, request, purpose)
         return await run_in_threadpool(record_asset, ctx, stored)
 
-    @router.api_route("/assets/{sha256}", methods=["GET", "HEAD"])
+    # GET and HEAD as two routes: one route with both methods gives both operations the same
+    # OpenAPI operation id, and FastAPI then warns on every /api/openapi.json.
+    @router.head("/assets/{sha256}", operation_id="head_asset")
+    @router.get("/assets/{sha256}", operation_id="get_asset")
     def get_asset(sha256: str, request: Request) -> Response:
         """An asset by its sha256: immutable, cacheable for a year, Range requests allowed."""
         media_type = _stored_media_type(ctx, sha256)

@@ -15,6 +15,8 @@ from content_server import db
 from content_server.context import ServerContext
 from content_server.errors import ApiError
 from content_server.items import ItemDraft, build_item, is_valid_id, new_item_id, target_label
+from content_server.org.edit import check_target_node
+from content_server.org.tree import listeners_of
 from content_server.timefmt import from_db
 from content_server.videos import complete_video_payload
 
@@ -27,7 +29,8 @@ def build_router(ctx: ServerContext, require_admin: Callable[..., None]) -> APIR
 
     @router.post("", status_code=201)
     def publish_item(payload: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
-        """Publish an item: the wire item's fields plus ``to`` (``all`` or a screen id)."""
+        """Publish an item: the wire item's fields plus ``to`` (``all``, ``node:<id>`` or a
+        screen id)."""
         return publish(ctx, payload)
 
     @router.delete("/{item_id}")
@@ -69,12 +72,14 @@ def publish(
             payload = complete_video_payload(conn, payload)
         draft = build_item(payload, item_id, lambda sha256: _asset_ref(conn, sha256), now)
         with db.write_transaction(conn):
+            check_target_node(conn, draft.target)
             seq = db.add_change(conn, "publish", draft.target, item_id, now)
             db.add_item(conn, _new_item(draft), seq, now)
             if also is not None:
                 also(conn, draft)
+            listeners = listeners_of(conn, draft.target)
     log.info("published %s %s to %s (revision %d)", draft.item.kind, item_id, draft.target, seq)
-    ctx.notifier.notify_changed([draft.target], seq)
+    ctx.notifier.notify_changed(listeners, seq)
     return {"id": item_id, "revision": seq}
 
 
@@ -93,8 +98,9 @@ def withdraw(ctx: ServerContext, item_id: str) -> dict[str, Any]:
         target = str(row["target"])
         seq = db.add_change(conn, "withdraw", target, item_id, now)
         db.withdraw_item(conn, item_id, seq, now)
+        listeners = listeners_of(conn, target)
     log.info("withdrew %s from %s (revision %d)", item_id, target, seq)
-    ctx.notifier.notify_changed([target], seq)
+    ctx.notifier.notify_changed(listeners, seq)
     return {"id": item_id, "revision": seq}
 
 

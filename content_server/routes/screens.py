@@ -19,14 +19,17 @@ from content_server.auth import screen_guard, screen_token
 from content_server.context import ServerContext
 from content_server.items import ALL_SCREENS, check_screen_id
 from content_server.manifests import build_manifest, etag_matches, render, screen_revision
+from content_server.org.tree import listeners_of, placement
 from content_server.screen_settings import (
     COMBINED_FIELDS,
     STOP_FIELD,
     change_target,
     effective,
+    effective_chain,
     merge_changes,
     read_level,
     save_level,
+    screen_chain,
     screens_with_own,
 )
 
@@ -124,9 +127,10 @@ def update_settings(ctx: ServerContext, level: str, changes: dict[str, Any]) -> 
             seq = db.add_change(conn, "settings", target, level, now)
             save_level(conn, level, fields, seq)
         view = settings_view(conn, level)
+        listeners = listeners_of(conn, target)
     if seq is not None:
         log.info("changed settings of %s (revision %d)", _level_name(level), seq)
-        ctx.notifier.notify_changed([target], seq)
+        ctx.notifier.notify_changed(listeners, seq)
     return {**view, "changed": seq is not None}
 
 
@@ -141,12 +145,12 @@ def settings_view(conn: sqlite3.Connection, level: str) -> dict[str, Any]:
     """
     shared = read_level(conn, ALL_SCREENS)
     if level != ALL_SCREENS:
-        own = read_level(conn, level).fields
+        chain = [each.fields for each in screen_chain(conn, placement(conn, level))]
         return {
             "screen_id": level,
             "revision": screen_revision(conn, level),
-            "settings": effective(shared.fields, own, f"screen {level}").model_dump(mode="json"),
-            "own": own,
+            "settings": effective_chain(chain, f"screen {level}").model_dump(mode="json"),
+            "own": chain[-1],
             "all_screens": shared.fields,
         }
     screens = screens_with_own(conn)

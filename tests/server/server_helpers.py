@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -19,6 +20,7 @@ import requests
 from fastapi.testclient import TestClient
 from PIL import Image
 
+from content_server.events import ChangeNotifier
 from tests.support.screen_auth import screen_auth as _screen_auth
 
 TOKEN = "test-admin-token-0123456789"
@@ -39,6 +41,19 @@ class FakeClock:
 
     def advance(self, **delta: float) -> None:
         self.now += timedelta(**delta)
+
+
+class RecordingNotifier(ChangeNotifier):
+    """Remembers every notification (and still fans it out)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls: list[tuple[list[str], int]] = []
+
+    def notify_changed(self, targets: Iterable[str], revision: int) -> None:
+        targets = list(targets)
+        self.calls.append((sorted(targets), revision))
+        super().notify_changed(targets, revision)
 
 
 def image_bytes(fmt: str = "PNG", size: tuple[int, int] = (64, 48)) -> bytes:

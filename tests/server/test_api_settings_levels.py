@@ -3,29 +3,14 @@ merging, the emergency stop's precedence, revisions, ETags and change notificati
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from server_helpers import AUTH, get_manifest, manifest, publish
-
-from content_server.events import ChangeNotifier
+from server_helpers import AUTH, RecordingNotifier, get_manifest, manifest, publish
 
 SCREENS = ("screen-a", "screen-b", "screen-c")
-
-
-class RecordingNotifier(ChangeNotifier):
-    """Remembers every notification (and still fans it out)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.calls: list[tuple[list[str], int]] = []
-
-    def notify_changed(self, targets: Iterable[str], revision: int) -> None:
-        targets = list(targets)
-        self.calls.append((sorted(targets), revision))
-        super().notify_changed(targets, revision)
 
 
 @pytest.fixture
