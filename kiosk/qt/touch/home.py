@@ -1,7 +1,7 @@
 """The home screen of touch mode: a few very large tiles, each one touch from its content.
 
 党课视频 (video courses), 光荣榜 (honor rolls), 通知公告 (notices) and, while a meeting's
-sign-in is open or a meeting is coming, 会议签到 (its line says "正在签到：…" or when the next
+sign-in is open or a meeting is coming, 会议签到 (its line says 正在签到, or when the next
 meeting is). Tiles sit in one row on a landscape screen and in a column on a
 portrait one; each is at least ``touch_button`` tall (far above the 15 mm minimum) and its
 label is ``touch_tile`` pixels.

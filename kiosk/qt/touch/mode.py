@@ -60,6 +60,7 @@ LEARNING_DB = "learning.db"  # content_cache.learning.LEARNING_DB, without impor
 MESSAGE_SECONDS = 8
 FAILED_SUFFIX = "，已返回课程列表"
 ATTRACT_HINT = "轻触屏幕 · 观看党课视频"
+SIGNIN_OPEN_TEXT = "正在签到"
 OPENING = (QEvent.Type.MouseButtonPress, QEvent.Type.TouchBegin)
 ViewingSink = Callable[[Viewing], None]
 Clock = Callable[[], datetime]
@@ -385,16 +386,19 @@ class TouchMode(QObject):
         self.home.set_signin(self._signin_summary(plan))
 
     def _signin_summary(self, plan: Plan) -> str | None:
-        """The 会议签到 tile's line: the meeting signing in now, or when the next one is;
-        None (no tile) when there is neither."""
-        meeting = self._open_meeting(plan)
-        if meeting is not None:
-            return f"正在签到：{meeting.title or meeting.meeting_type}"
+        """The 会议签到 tile's line: 正在签到 while a meeting signs in, or when the next one
+        is ("下一场 今天 14:30", "下一场 11月25日"); None (no tile) when there is neither. Short
+        enough for the tile's one line; the page has the meeting's title and details."""
+        if self._open_meeting(plan) is not None:
+            return SIGNIN_OPEN_TEXT
         coming = next_meeting(plan.meetings, self._clock())
         if coming is None:
             return None
-        start = coming.start.astimezone(self._zone())
-        return f"下一场 {start.month}月{start.day}日 {start:%H:%M}"
+        zone = self._zone()
+        start, today = coming.start.astimezone(zone), self._clock().astimezone(zone).date()
+        if start.date() == today:  # one short line: the page has the rest
+            return f"下一场 今天 {start:%H:%M}"
+        return f"下一场 {start.month}月{start.day}日"
 
     def _show_honor(self) -> None:
         shell = self._ensure_shell()

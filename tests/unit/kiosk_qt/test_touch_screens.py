@@ -87,7 +87,7 @@ def test_signin_page_says_none_is_open_then_follows_the_plan(
     touch = make_touch(meetings_snapshot(builder, clock), size=(1920, 1080), clock=clock)
     mode, controller = touch.mode, touch.screen.controller
     mode.open_home()
-    assert mode.home.tiles[SIGNIN].subtitle == "下一场 11月24日 14:30"
+    assert mode.home.tiles[SIGNIN].subtitle == "下一场 今天 14:30"
     tap(mode.home.tiles[SIGNIN])
     page = mode.signin_page
     assert mode.page() is TouchPage.SIGNIN and not page.is_card_shown()
@@ -112,6 +112,8 @@ def test_signin_page_says_none_is_open_then_follows_the_plan(
     controller.replan()
     assert not page.is_card_shown()
     assert page.panel.texts()[:3] == [NO_SIGNIN_TEXT, "下一场会议", "主题党日活动"]
+    tap(mode.shell.home_button)
+    assert mode.home.tiles[SIGNIN].subtitle == "下一场 11月25日"
 
 
 def test_signin_page_without_meetings_says_there_are_none(
@@ -145,7 +147,7 @@ def test_home_signin_tile_follows_signin_opening_and_closing(
     clock.now = START - timedelta(minutes=29)
     controller.replan()  # sign-in opens while the home page is shown
     assert home.visible_tiles() == [COURSES, HONOR, NOTICES, SIGNIN]
-    assert home.tiles[SIGNIN].subtitle == "正在签到：学习贯彻全会精神专题会"
+    assert home.tiles[SIGNIN].subtitle == "正在签到"
     assert in_window(home.tiles[SIGNIN]).intersects(touch.screen.window.rect())
     clock.now = START + timedelta(minutes=31)
     controller.replan()  # sign-in closes; the meeting has started: nothing is coming
