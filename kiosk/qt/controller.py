@@ -42,6 +42,7 @@ from kiosk.core.schedule import Plan, plan_for
 from kiosk.qt.display_power import DisplayPower
 from kiosk.qt.honor_player import HonorRollPlayer
 from kiosk.qt.image_loader import PosterLoader, PosterSource, decode_photo
+from kiosk.qt.pages import waiting_status
 from kiosk.qt.qt import QObject, QPixmap, QSize, QTimer, Signal, qVersion
 from kiosk.qt.signin_presenter import SignInPresenter
 from kiosk.qt.theme import ThemeLibrary
@@ -274,8 +275,7 @@ class ScreenController(QObject):
             self._loader.forget_failures()
             self._load(result.snapshot, "sync")
         elif self._snapshot is None and result.status == "failed":
-            seconds = max(1, round(result.retry_in))
-            self._window.waiting_page.set_status(f"暂时连不上内容服务器，{seconds} 秒后自动重试")
+            self._window.waiting_page.set_status(waiting_status(result.message, result.retry_in))
 
     def _poster_source(self, item: Poster) -> PosterSource:
         return self._asset_source(item.image)
