@@ -14,9 +14,18 @@ import sys
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
+from content_server.cli_common import (
+    UsageError,
+    connection_options,
+    fail,
+    one_line_errors,
+    publish_token,
+    server_url,
+)
 from content_server.client import PublishClient, PublishError
+from content_server.org.names import resolve_target
 from content_server.publish_settings import (
     SettingsOptionError,
     add_settings_options,
@@ -25,7 +34,6 @@ from content_server.publish_settings import (
     override_lines,
     settings_lines,
     stop_lines,
-    target_name,
     target_of,
 )
 from content_server.timefmt import CHINA_TZ, parse_local_datetime
@@ -34,13 +42,8 @@ log = logging.getLogger("content_server")
 
 ADMIN_TOKEN_ENV = "KIOSK_ADMIN_TOKEN"
 SCREEN_KEY_ENV = "KIOSK_SCREEN_KEY"
-PUBLISH_TOKEN_ENV = "KIOSK_TOKEN"
 SHORT_TOKEN = 16
 TIME_EXAMPLE = "2026-12-01T08:00 或 2026-12-01 08:00"
-
-
-class UsageError(Exception):
-    """Bad command-line input that argparse itself cannot see; exit code 2."""
 
 
 # --- kiosk server ----------------------------------------------------------------------
@@ -74,7 +77,7 @@ def add_server_parser(
     parser.add_argument("--public-url", help="Base URL screens and phones use to reach us.")
     parser.add_argument("--access-log", action="store_true", help="Log every request.")
     parser.set_defaults(func=server_command)
-    _one_line_errors(parser)
+    one_line_errors(parser)
     return parser
 
 
@@ -83,19 +86,19 @@ def server_command(args: argparse.Namespace) -> int:
     _setup_server_logging()
     if not args.admin_token:
         message = f"缺少管理令牌：请用 --admin-token 或环境变量 {ADMIN_TOKEN_ENV} 提供"
-        return _fail("kiosk server", message, "no_admin_token", 2)
+        return fail("kiosk server", message, "no_admin_token", 2)
     if len(args.admin_token) < SHORT_TOKEN:
         log.warning("the admin token is short; use at least %d random characters", SHORT_TOKEN)
     if args.screen_key is not None and len(args.screen_key) < SHORT_TOKEN:
         message = f"屏幕密钥太短：至少 {SHORT_TOKEN} 个随机字符（或不设置，由服务器生成）"
-        return _fail("kiosk server", message, "short_screen_key", 2)
+        return fail("kiosk server", message, "short_screen_key", 2)
     from content_server.screen_key import ScreenKeyError
     from content_server.serve import data_dir_problem, run_server
     from content_server.settings import ServerSettings
 
     problem = data_dir_problem(args.data)
     if problem:
-        return _fail("kiosk server", problem, "bad_data_dir", 1)
+        return fail("kiosk server", problem, "bad_data_dir", 1)
     settings = ServerSettings(
         data_dir=args.data,
         admin_token=args.admin_token,
@@ -105,12 +108,12 @@ def server_command(args: argparse.Namespace) -> int:
     try:
         return run_server(settings, args.host, args.port, access_log=args.access_log)
     except ScreenKeyError as exc:
-        return _fail("kiosk server", str(exc), "bad_screen_key", 1)
+        return fail("kiosk server", str(exc), "bad_screen_key", 1)
     except sqlite3.Error as exc:
-        return _fail("kiosk server", f"无法打开数据库：{exc}", "database_error", 1)
+        return fail("kiosk server", f"无法打开数据库：{exc}", "database_error", 1)
     except OSError as exc:
         where = f"{args.host}:{args.port}"
-        return _fail(
+        return fail(
             "kiosk server", f"无法启动（{where}）：{exc.strerror or exc}", "start_failed", 1
         )
 
@@ -133,14 +136,14 @@ def add_publish_parser(
     """Register ``publish`` with its actions: ``poster``, ``video``, ``notice``, ``honor-roll``,
     ``roster``, ``meeting``, ``attendance``, ``withdraw``, ``screen``, ``screen-token``,
     ``emergency-stop`` and ``emergency-resume``."""
-    common = _connection_options(argparse.SUPPRESS)
+    common = connection_options(argparse.SUPPRESS)
     parser = subparsers.add_parser(
         "publish",
         help="Publish to screens (一键发布).",
         description="Publish posters, notices and honor rolls to screens, withdraw them, "
         "change screen settings or stop all screens at once. "
         "Times are ISO 8601; without an offset they are Beijing time (+08:00).",
-        parents=[_connection_options(None)],
+        parents=[connection_options(None)],
     )
     parser.set_defaults(func=publish_command)
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
@@ -322,7 +325,7 @@ def add_publish_parser(
         stop,
         resume,
     ):
-        _one_line_errors(each)
+        one_line_errors(each)
     return parser
 
 
@@ -332,28 +335,25 @@ def publish_command(args: argparse.Namespace) -> int:
     (screen-token) or the new revision (screen, emergency-stop, emergency-resume)."""
     prog = f"kiosk publish {args.action}"
     try:
-        if not args.server:
-            raise UsageError("缺少服务器地址：请用 --server 提供（例如 http://127.0.0.1:8080）")
-        client = PublishClient(args.server, _publish_token(args))
+        client = PublishClient(server_url(args), publish_token(args))
         try:
             return int(args.run(client, args))
         finally:
             client.close()
     except (UsageError, SettingsOptionError) as exc:
-        return _fail(prog, str(exc), "usage", 2)
+        return fail(prog, str(exc), "usage", 2)
     except PublishError as exc:
-        return _fail(prog, exc.message, exc.code, 1)
+        return fail(prog, exc.message, exc.code, 1)
     except Exception as exc:  # noqa: BLE001 - the CLI boundary: one line, never a traceback
-        return _fail(prog, f"内部错误：{type(exc).__name__}: {exc}", "internal_error", 1)
+        return fail(prog, f"内部错误：{type(exc).__name__}: {exc}", "internal_error", 1)
 
 
 def _publish_item(client: PublishClient, args: argparse.Namespace) -> int:
-    window = _window(args)  # bad times are reported before anything is uploaded
+    window = _window(args)  # bad times and an unknown node are reported before any upload
+    window["to"], where = resolve_target(client, args.to)
     payload = {**args.build(client, args), **window}
     result = client.publish(payload)
-    print(
-        f"已发布「{payload['title']}」到{target_name(payload['to'])}（版本 {result['revision']}）"
-    )
+    print(f"已发布「{payload['title']}」到{where}（版本 {result['revision']}）")
     print(result["id"])
     return 0
 
@@ -382,11 +382,12 @@ def _meeting(client: PublishClient, args: argparse.Namespace) -> int:
         "closes_at": _time_option("--signin-closes", args.signin_closes),
         **_window(args),
     }
+    payload["to"], where = resolve_target(client, args.to)
     payload = {key: value for key, value in payload.items() if value is not None}
     result = client.create_meeting(payload)
     opens = datetime.fromisoformat(result["opens_at"]).astimezone(CHINA_TZ)
     closes = datetime.fromisoformat(result["closes_at"]).astimezone(CHINA_TZ)
-    print(f"已发布会议「{args.title}」到{target_name(args.to)}（版本 {result['revision']}）")
+    print(f"已发布会议「{args.title}」到{where}（版本 {result['revision']}）")
     print(
         f"签到时间：{opens:%Y-%m-%d %H:%M} – {closes:%Y-%m-%d %H:%M}，签到页 {result['signin_url']}"
     )
@@ -650,52 +651,25 @@ def _time_option(option: str, text: str | None) -> str | None:
     return value.isoformat()
 
 
-def _publish_token(args: argparse.Namespace) -> str:
-    token = args.token or os.environ.get(PUBLISH_TOKEN_ENV)
-    if not token:
-        raise UsageError(f"缺少令牌：请用 --token 或环境变量 {PUBLISH_TOKEN_ENV} 提供")
-    return str(token)
-
-
-def _connection_options(default: Any) -> argparse.ArgumentParser:
-    # The same options on ``publish`` and on each action, so they may come before or after
-    # the action; SUPPRESS on the actions keeps them from overwriting the earlier value.
-    options = argparse.ArgumentParser(add_help=False)
-    options.add_argument("--server", default=default, help="Content server URL.")
-    options.add_argument(
-        "--token", default=default, help=f"Admin token (default: ${PUBLISH_TOKEN_ENV})."
-    )
-    return options
-
-
 def _window_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--to", default="all", help="all (default) or a screen id.")
+    parser.add_argument(
+        "--to",
+        default="all",
+        help="all (default), a screen id, or node:ID / node:NAME (an organisation and every "
+        "screen below it).",
+    )
     parser.add_argument("--from", dest="valid_from", metavar="T", help="Show from (ISO 8601).")
     parser.add_argument("--until", dest="valid_until", metavar="T", help="Show until, exclusive.")
     parser.add_argument("--priority", type=int, default=0, help="Higher shows first (default 0).")
 
 
-# --- shared ----------------------------------------------------------------------------
-
-
-def _fail(prog: str, message: str, code: str, exit_code: int) -> int:
-    print(f"{prog}: 错误：{message} ({code})", file=sys.stderr)
-    return exit_code
-
-
-def _one_line_errors(parser: argparse.ArgumentParser) -> None:
-    """Make argparse report usage errors in one line (exit code 2), with a pointer to -h."""
-
-    def error(message: str) -> NoReturn:
-        parser.exit(2, f"{parser.prog}: 用法错误：{message}（运行 {parser.prog} -h 查看帮助）\n")
-
-    parser.error = error  # type: ignore[method-assign]
+# --- python -m content_server.cli --------------------------------------------------------
 
 
 def build_parser() -> argparse.ArgumentParser:
     """A parser with just ``server`` and ``publish`` (for ``python -m content_server.cli``)."""
     parser = argparse.ArgumentParser(prog="kiosk", description="Content server and publishing.")
-    _one_line_errors(parser)
+    one_line_errors(parser)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     add_server_parser(subparsers)
     add_publish_parser(subparsers)

@@ -19,6 +19,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("kiosk.demo", "add_demo_parser"),
     "server": ("content_server.cli", "add_server_parser"),
     "publish": ("content_server.cli", "add_publish_parser"),
+    "admin": ("content_server.admin_cli", "add_admin_parser"),
 }
 
 

@@ -1,0 +1,188 @@
+"""``kiosk admin``: manage the organisation tree and where screens belong, over the server's
+HTTP API with the admin token (like ``kiosk publish``).
+
+    kiosk admin org list
+    kiosk admin org add NAME --kind 党支部 [--parent NODE]
+    kiosk admin org rename NODE NEW_NAME [--kind KIND]
+    kiosk admin org move NODE --parent NODE
+    kiosk admin org remove NODE
+    kiosk admin screen assign SCREEN_ID --node NODE
+
+NODE is an id, a unique name or ``上级/名称`` (``content_server.org.names``). The last line of
+``add``, ``rename``, ``move`` and ``remove`` is the node's id; of ``screen assign``, the
+screen's new revision. Every error is one line on stderr and a non-zero exit code.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from content_server.cli_common import (
+    UsageError,
+    connection_options,
+    fail,
+    one_line_errors,
+    publish_token,
+    server_url,
+)
+from content_server.client import PublishClient, PublishError
+from content_server.org.names import Tree
+from content_server.org.tree import KINDS
+
+
+def add_admin_parser(
+    subparsers: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> argparse.ArgumentParser:
+    """Register ``admin`` with its groups ``org`` and ``screen``."""
+    common = connection_options(argparse.SUPPRESS)
+    parser = subparsers.add_parser(
+        "admin",
+        help="Manage the organisation tree and screens (组织管理).",
+        description="Manage the organisation tree (党委 → 党总支 → 党支部 → 党小组) and which "
+        "organisation each screen belongs to. Content published to an organisation reaches "
+        "every screen below it.",
+        parents=[connection_options(None)],
+    )
+    parser.set_defaults(func=admin_command)
+    groups = parser.add_subparsers(dest="group", metavar="GROUP", required=True)
+    org = groups.add_parser("org", help="The organisation tree.", parents=[common])
+    screen = groups.add_parser("screen", help="Screens.", parents=[common])
+    org_actions = org.add_subparsers(dest="action", metavar="ACTION", required=True)
+    screen_actions = screen.add_subparsers(dest="action", metavar="ACTION", required=True)
+    node_help = "An organisation: its id, its name, or 上级/名称."
+    kinds = f"One of {', '.join(KINDS)}."
+
+    listing = org_actions.add_parser("list", help="Show the tree.", parents=[common])
+    listing.set_defaults(run=_list)
+
+    add = org_actions.add_parser("add", help="Add an organisation.", parents=[common])
+    add.add_argument("name", metavar="NAME", help="Its name, e.g. 第一党支部.")
+    add.add_argument("--kind", required=True, choices=KINDS, metavar="KIND", help=kinds)
+    add.add_argument("--parent", metavar="NODE", help=f"{node_help} Default: the top one.")
+    add.set_defaults(run=_add)
+
+    rename = org_actions.add_parser(
+        "rename", help="Rename an organisation (or change its kind).", parents=[common]
+    )
+    rename.add_argument("node", metavar="NODE", help=node_help)
+    rename.add_argument("new_name", metavar="NEW_NAME", help="The new name.")
+    rename.add_argument("--kind", choices=KINDS, metavar="KIND", help=f"New kind: {kinds}")
+    rename.set_defaults(run=_rename)
+
+    move = org_actions.add_parser(
+        "move", help="Move an organisation, with everything below it.", parents=[common]
+    )
+    move.add_argument("node", metavar="NODE", help=node_help)
+    move.add_argument("--parent", required=True, metavar="NODE", help="Its new parent.")
+    move.set_defaults(run=_move)
+
+    remove = org_actions.add_parser(
+        "remove",
+        help="Remove an organisation that holds nothing.",
+        description="Refused while it has organisations below it, screens, roster members "
+        "or content being shown.",
+        parents=[common],
+    )
+    remove.add_argument("node", metavar="NODE", help=node_help)
+    remove.set_defaults(run=_remove)
+
+    assign = screen_actions.add_parser(
+        "assign",
+        help="Make a screen belong to an organisation.",
+        description="The screen then shows what is published to that organisation, to the "
+        "ones above it, to all screens and to the screen itself.",
+        parents=[common],
+    )
+    assign.add_argument("screen_id", metavar="SCREEN_ID", help="The screen's id.")
+    assign.add_argument("--node", required=True, metavar="NODE", help=node_help)
+    assign.set_defaults(run=_assign)
+
+    for each in (parser, org, screen, listing, add, rename, move, remove, assign):
+        one_line_errors(each)
+    return parser
+
+
+def admin_command(args: argparse.Namespace) -> int:
+    """Run one admin action; returns the exit code."""
+    prog = f"kiosk admin {args.group} {args.action}"
+    try:
+        client = PublishClient(server_url(args), publish_token(args))
+        try:
+            return int(args.run(client, args))
+        finally:
+            client.close()
+    except UsageError as exc:
+        return fail(prog, str(exc), "usage", 2)
+    except PublishError as exc:
+        return fail(prog, exc.message, exc.code, 1)
+    except Exception as exc:  # noqa: BLE001 - the CLI boundary: one line, never a traceback
+        return fail(prog, f"内部错误：{type(exc).__name__}: {exc}", "internal_error", 1)
+
+
+def _list(client: PublishClient, args: argparse.Namespace) -> int:
+    for line in Tree.fetch(client).lines():
+        print(line)
+    return 0
+
+
+def _add(client: PublishClient, args: argparse.Namespace) -> int:
+    tree = Tree.fetch(client)
+    parent = tree.find(args.parent) if args.parent else tree.nodes[0]
+    node = client.add_node(int(parent["id"]), args.kind, args.name)["node"]
+    print(f"已在「{parent['name']}」下添加{node['kind']}{tree.label(node)}")
+    print(node["id"])
+    return 0
+
+
+def _rename(client: PublishClient, args: argparse.Namespace) -> int:
+    node = Tree.fetch(client).find(args.node)
+    changes: dict[str, Any] = {"name": args.new_name}
+    if args.kind:
+        changes["kind"] = args.kind
+    answer = client.change_node(int(node["id"]), **changes)
+    edited = answer["node"]
+    if answer["changed"]:
+        print(f"已把「{node['name']}」改为{edited['kind']}「{edited['name']}」")
+    else:
+        print(f"「{node['name']}」没有变化")
+    print(edited["id"])
+    return 0
+
+
+def _move(client: PublishClient, args: argparse.Namespace) -> int:
+    tree = Tree.fetch(client)
+    node, parent = tree.find(args.node), tree.find(args.parent)
+    answer = client.change_node(int(node["id"]), parent_id=int(parent["id"]))
+    if answer["changed"]:
+        screens = answer["node"]["subtree_screens"]
+        print(
+            f"已把{tree.label(node)}移到「{parent['name']}」下"
+            f"（{screens} 块屏幕随之改变，版本 {answer['revision']}）"
+        )
+    else:
+        print(f"{tree.label(node)}已在「{parent['name']}」下，没有变化")
+    print(node["id"])
+    return 0
+
+
+def _remove(client: PublishClient, args: argparse.Namespace) -> int:
+    tree = Tree.fetch(client)
+    node = tree.find(args.node)
+    client.remove_node(int(node["id"]))
+    print(f"已删除{tree.label(node)}")
+    print(node["id"])
+    return 0
+
+
+def _assign(client: PublishClient, args: argparse.Namespace) -> int:
+    tree = Tree.fetch(client)
+    node = tree.find(args.node)
+    answer = client.assign_screen(args.screen_id, int(node["id"]))
+    where = "/".join(tree.names(node))
+    if answer["changed"]:
+        print(f"屏幕 {args.screen_id} 已归属「{where}」（版本 {answer['revision']}）")
+    else:
+        print(f"屏幕 {args.screen_id} 已在「{where}」，没有变化")
+    print(answer["revision"])
+    return 0
