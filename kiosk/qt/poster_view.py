@@ -4,11 +4,15 @@ Memory is what limits a 4K screen, so the view holds as little as it can:
 
 - **The fade builds on what is already on screen.** The widget paints opaque
   (``WA_OpaquePaintEvent``), so the backing store keeps the previous poster's pixels. Each fade
-  step blends only the new poster over them, with the opacity that brings the accumulated blend
-  to the eased progress; the previous poster's pixmap is let go when the fade starts. The last
-  step paints the new poster opaque, so the end state is exact whatever happened on the way.
-  A paint the view did not ask for (an expose, a resize, a grab) paints the background and the
-  new poster at the current progress instead.
+  step blends the new frame over them, with the opacity that brings the accumulated blend to
+  the eased progress; the previous poster's pixmap is let go when the fade starts. The new
+  frame is the new poster *and the fill around it*: wherever the backing store may hold
+  something else outside the new poster's rectangle (the previous poster of another shape, or
+  a page that covered the zone before the view came back), the step blends the fill there
+  too. The last step paints it all opaque, so the end state is exact whatever happened on the
+  way, and nothing of the previous item is left anywhere in the zone. A paint the view did not
+  ask for (an expose, a resize, a grab) paints the fill and the new poster at the current
+  progress instead.
 - **A standing poster is not kept at full size.** When the fade ends the view keeps a
   quarter-size stand-in and emits :attr:`PosterView.full_released`; the pixels on screen stay in
   the backing store. If something needs the poster repainted (another page was shown, an
@@ -16,17 +20,21 @@ Memory is what limits a 4K screen, so the view holds as little as it can:
   the full poster again (:meth:`replace_pixmap`), so the view is never blank.
 
 The fade steps at :data:`FADE_FPS` (smooth to the eye for a slow cross-fade, a fraction of the
-cost of the display's refresh rate) and repaints only the poster's rectangle.
+cost of the display's refresh rate) and repaints only the poster's rectangle and what must be
+cleared around it. Posters shown from renditions (``kiosk/qt/renditions.py``) are the zone's
+size, their letterbox backdrop included, so for them that is one rectangle: the zone.
 """
 
 from __future__ import annotations
 
 from kiosk.qt.qt import (
     QEasingCurve,
+    QHideEvent,
     QPainter,
     QPaintEvent,
     QPixmap,
     QRect,
+    QRegion,
     QSize,
     Qt,
     QTimeLine,
@@ -73,6 +81,11 @@ class PosterView(QWidget):
         self._progress = 1.0  # the eased fade progress
         self._blended = 1.0  # how much of the new poster the backing store holds
         self._step_pending = False  # a fade step asked for the next paint
+        # Where the backing store may hold something other than the fill, outside the poster
+        # being painted: the rectangles of posters painted since the last full paint, or the
+        # whole view after another page covered it.
+        self._covered = QRegion()
+        self._stale = QRegion()  # the part of it the fade must clear to the fill
         self._fade = QTimeLine(1000, self)
         self._fade.setUpdateInterval(1000 // FADE_FPS)
         self._fade.setEasingCurve(QEasingCurve.Type.InOutQuad)
@@ -89,6 +102,7 @@ class PosterView(QWidget):
         """Cross-fade from what is on screen now (a poster or the background) to ``pixmap``."""
         self._fade.stop()
         self._set_full(pixmap)
+        self._stale = self._covered - QRegion(self._rect())
         duration = self._theme.motion.fade_ms
         if duration <= 0 or not self.isVisible():
             self._progress = self._blended = 1.0
@@ -123,25 +137,38 @@ class PosterView(QWidget):
         painter = QPainter(self)
         current, step = self._current, self._step_pending
         self._step_pending = False
+        fill = self._theme.color("background")
         if current is None:
-            painter.fillRect(event.rect(), self._theme.color("background"))
+            painter.fillRect(event.rect(), fill)
             painter.end()
+            self._covered -= event.region()
+            self._stale -= event.region()
             return
         target = self._rect()
-        if step and self._progress > self._blended and target.contains(event.rect()):
-            # Blend the new poster over the pixels of the previous one, still in the
-            # backing store: (1 - a) = (1 - b)(1 - s) gives the step's opacity s.
+        if step and self._progress > self._blended and (event.region() - self._frame()).isEmpty():
+            # Blend the new frame over the pixels of what was there, still in the backing
+            # store: (1 - a) = (1 - b)(1 - s) gives the step's opacity s.
             opacity = (
                 1.0
                 if self._progress >= 1.0
                 else ((self._progress - self._blended) / (1.0 - self._blended))
             )
             painter.setOpacity(opacity)
+            if not self._stale.isEmpty():
+                painter.save()
+                painter.setClipRegion(self._stale)
+                painter.fillRect(self._stale.boundingRect(), fill)
+                painter.restore()
             self._draw(painter, current, target)
+            self._covered |= QRegion(target)
+            if self._progress >= 1.0:  # opaque: the fill around the poster is clean now
+                self._covered, self._stale = QRegion(target), QRegion()
         else:
-            painter.fillRect(event.rect(), self._theme.color("background"))
+            painter.fillRect(event.rect(), fill)
             painter.setOpacity(self._progress)
             self._draw(painter, current, target)
+            self._covered = (self._covered - event.region()) | QRegion(target)
+            self._stale -= event.region()
             if self._full_size is not None:
                 self.full_needed.emit()  # the stand-in is on screen: ask for the real one
         self._blended = self._progress
@@ -149,8 +176,16 @@ class PosterView(QWidget):
         if self._progress >= 1.0 and not self.is_fading():
             self._release_full()  # the backing store has it now
 
+    def hideEvent(self, event: QHideEvent) -> None:
+        super().hideEvent(event)
+        self._covered = QRegion(self.rect())  # another page paints over the zone meanwhile
+
     def _set_full(self, pixmap: QPixmap) -> None:
         self._current, self._full_size = pixmap, None
+
+    def _frame(self) -> QRegion:
+        """What a fade step repaints: the poster's rectangle and the fill still to clear."""
+        return QRegion(self._rect()) | self._stale
 
     def _rect(self) -> QRect:
         size = self._full_size or (self._current.size() if self._current else QSize())
@@ -166,13 +201,13 @@ class PosterView(QWidget):
     def _on_fade_step(self, value: float) -> None:
         self._progress = float(value)
         self._step_pending = True
-        self.update(self._rect())
+        self.update(self._frame())
 
     def _on_fade_finished(self) -> None:
         self._progress = 1.0
         if self._blended < 1.0:
             self._step_pending = True
-            self.repaint(self._rect())  # the exact end state; the full poster is let go then
+            self.repaint(self._frame())  # the exact end state; the full poster is let go then
         self.transition_finished.emit()
 
     def _release_full(self) -> None:
