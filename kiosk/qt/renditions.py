@@ -1,20 +1,33 @@
-"""Posters kept in the cache at the size they are shown, so each turn decodes only that.
+"""Posters kept in the cache as the main zone shows them, so each turn decodes only that.
 
 Decoded the plain way, a 4K poster for a 3022x1700 main zone is read at libjpeg's nearest
 reduced size (7/8: 3360x1890, 25 MB) and smooth-scaled to the zone (20 MB more) while both are
-held, on every turn of the rotation. A *rendition* is the poster already fitted to the zone and
-stored as a JPEG in the cache's ``renditions/`` folder: a turn then decodes exactly the pixels
-it shows (one 20 MB buffer, about half the decode time). It is made once per poster and zone
-size, and made with bounded memory: the source is decoded in bands of rows
-(``QImageReader.setClipRect``), each band drawn scaled into the result, so the whole source is
-never in memory at once. Band decoding costs a few decodes' worth of CPU, once.
+held, on every turn of the rotation. A *rendition* is the zone's picture made once and stored
+as a JPEG in the cache's ``renditions/`` folder: a turn then decodes exactly the pixels it shows
+(one 20 MB buffer, about half the decode time).
+
+A rendition is exactly the zone's size. It holds the poster fitted to the zone (never
+stretched) and, where the poster's shape leaves bars (a portrait poster on a landscape screen,
+or the reverse), a *backdrop*: the poster scaled to cover the zone, blurred, muted and darkened,
+as signage players fill their letterbox instead of leaving flat colour. The backdrop is made on
+a grid of at most :data:`BACKDROP_CELLS` cells from the poster already in the rendition, so it
+costs little, once; it is dark and half grey, sober under every theme (the solemn theme of
+mourning days included: the poster itself keeps its colours, the backdrop stays in the
+background). A poster that fills the zone exactly has no backdrop; one with transparency is
+shown fitted on the theme's background, as before, and gets no rendition (JPEG has no alpha).
+
+It is made once per poster and zone size, and made with bounded memory: the source is decoded
+in bands of rows (``QImageReader.setClipRect``), each band drawn scaled straight into the
+zone-sized result, so the whole source is never in memory at once. Band decoding costs a few
+decodes' worth of CPU, once.
 
 Files are ``renditions/<asset sha256>-<zone width>x<zone height>.jpg``, written to a temporary
 name and renamed, so a crash leaves no half file under the real name. A rendition that no
-longer decodes is deleted and made again; one whose poster the current snapshot no longer uses
-is removed with the cache's garbage (``CacheStore.collect_garbage``). Renditions are an
-optimisation: when one cannot be written (disk full, read-only cache) the poster is shown all
-the same, from its source.
+longer decodes, or is not the zone's size, is deleted and made again: so are the fitted-only
+renditions of earlier versions (poster-sized, without backdrop), once each, with one info
+line. One whose poster the current snapshot no longer uses is removed with the cache's garbage
+(``CacheStore.collect_garbage``). Renditions are an optimisation: when one cannot be written
+(disk full, read-only cache) the poster is shown all the same, made the same way.
 
 The first poster of a run without its rendition is rendered in bigger bands (faster, and
 little else is in memory yet at start-up) and its rendition is written on another pool thread
@@ -48,13 +61,16 @@ from kiosk.qt.image_loader import (
     screen_format,
 )
 from kiosk.qt.qt import (
+    QColor,
     QImage,
     QImageIOHandler,
     QImageReader,
     QImageWriter,
     QPainter,
+    QPoint,
     QRect,
     QRectF,
+    QRegion,
     QSize,
     Qt,
     QThreadPool,
@@ -71,6 +87,14 @@ START_BAND_BYTES = 12 * 1024 * 1024
 BAND_MARGIN_ROWS = 2  # source rows beyond a band's own, so smoothing has neighbours
 # Never fill the disk with renditions: logs, the OS and new content need room first.
 DISK_RESERVE_BYTES = 128 * 1024 * 1024
+# The letterbox backdrop (see the module docstring): made on a grid whose longer side has this
+# many cells, box-blurred (three passes each way: close to a Gaussian of ~2 cells), then half
+# grey and darkened, and drawn scaled up to the zone around the poster.
+BACKDROP_CELLS = 64
+BACKDROP_BLUR_RADIUS = 2
+BACKDROP_BLUR_PASSES = 3
+BACKDROP_GREY = 0.5  # how much of the colour is replaced by its grey
+BACKDROP_SHADE = 0.6  # how much black is laid over it: 40 % of the poster's brightness is left
 
 
 class PosterRenditions:
@@ -108,12 +132,19 @@ class PosterRenditions:
             prefetched, self._prefetched = self._prefetched, None
         if prefetched is not None and prefetched.rendition == rendition:
             image = prefetched.result()
-            if image is not None and _fits(image, target):
+            if image is not None and image.size() == target:
                 return screen_format(image)
         del prefetched  # a guess that missed: its image is let go
         if rendition.is_file():
             try:
                 return self._read(rendition, target)
+            except _Outdated:
+                log.info(
+                    "rendition %s made without its letterbox backdrop; making it again",
+                    rendition.name,
+                    extra={"event": "rendition_outdated", "file": rendition.name},
+                )
+                rendition.unlink(missing_ok=True)
             except DecodeError as exc:
                 log.warning(
                     "rendition %s unusable (%s); making it again",
@@ -123,11 +154,11 @@ class PosterRenditions:
                 )
                 rendition.unlink(missing_ok=True)
         if first:  # start-up: show it soon, keep its rendition from the image later
-            image = render_poster(path, target, START_BAND_BYTES)
+            image = render_rendition(path, target, START_BAND_BYTES)
             if not image.hasAlphaChannel():
                 self._startup_work.start(partial(self._keep, image, rendition))
             return image
-        image = render_poster(path, target)
+        image = render_rendition(path, target)
         if not image.hasAlphaChannel():
             self._keep(image, rendition)
         return image
@@ -163,8 +194,12 @@ class PosterRenditions:
         self._startup_work.waitForDone(timeout_ms)
 
     def _read(self, rendition: Path, target: QSize) -> QImage:
-        image = read_image(open_image(rendition))
-        if not _fits(image, target):
+        reader = open_image(rendition)
+        size = reader.size()
+        if size != target and _fits(size, target):
+            raise _Outdated  # a fitted-only rendition of an earlier version: not decoded
+        image = read_image(reader)
+        if image.size() != target:
             size = image.size()
             raise DecodeError(f"made for another size ({size.width()}x{size.height()})")
         return screen_format(image)
@@ -216,6 +251,10 @@ class PosterRenditions:
         )
 
 
+class _Outdated(DecodeError):
+    """A rendition of the poster fitted to the zone without its letterbox backdrop."""
+
+
 class _Prefetch:
     """One rendition read on a pool thread; :meth:`result` waits for it."""
 
@@ -237,11 +276,42 @@ class _Prefetch:
         return self._image
 
 
-def _fits(image: QImage, target: QSize) -> bool:
-    """Whether ``image`` is ``target`` fitted with its aspect ratio kept (one side equal)."""
-    size = image.size()
+def _fits(size: QSize, target: QSize) -> bool:
+    """Whether ``size`` is ``target`` fitted with its aspect ratio kept (one side equal)."""
     inside = size.width() <= target.width() and size.height() <= target.height()
     return inside and (size.width() == target.width() or size.height() == target.height())
+
+
+def render_rendition(path: Path, target: QSize, band_bytes: int | None = None) -> QImage:
+    """The rendition of the image at ``path`` for a main zone of ``target``: the poster fitted
+    and centred, on its letterbox backdrop (see the module docstring), ``target``'s size.
+
+    A poster that fills ``target`` exactly is returned as it is, and so is one with
+    transparency (fitted, with its alpha: it is shown on the theme's background).
+
+    Raises:
+        DecodeError: the file is missing, truncated, not an image, or cannot be decoded.
+    """
+    reader = open_image(path)
+    banded = _banded_size(reader, target)
+    if banded is not None and banded != target:
+        out, place = _zone_image(target, banded)
+        _render_in_bands(path, reader.size(), banded, band_bytes or BAND_BYTES, out, place)
+    else:
+        poster = (
+            fit_poster(reader, target)
+            if banded is None
+            else _render_in_bands(path, reader.size(), banded, band_bytes or BAND_BYTES)
+        )
+        if poster.size() == target or poster.hasAlphaChannel():
+            return poster
+        out, place = _zone_image(target, poster.size())
+        painter = QPainter(out)
+        painter.drawImage(place.topLeft(), poster)
+        painter.end()
+        del poster
+    paint_backdrop(out, place)
+    return out
 
 
 def render_poster(path: Path, target: QSize, band_bytes: int | None = None) -> QImage:
@@ -252,6 +322,92 @@ def render_poster(path: Path, target: QSize, band_bytes: int | None = None) -> Q
         DecodeError: the file is missing, truncated, not an image, or cannot be decoded.
     """
     reader = open_image(path)
+    banded = _banded_size(reader, target)
+    if banded is None:
+        return fit_poster(reader, target)
+    return _render_in_bands(path, reader.size(), banded, band_bytes or BAND_BYTES)
+
+
+def paint_backdrop(out: QImage, place: QRect) -> None:
+    """Fill ``out`` outside ``place`` (where the poster is) with the letterbox backdrop, made
+    from the poster's pixels in ``place``: the poster covering ``out``, blurred, muted and
+    darkened (see the module docstring)."""
+    zone = out.rect()
+    if place.contains(zone) or place.isEmpty():
+        return
+    grid = zone.size().scaled(
+        QSize(BACKDROP_CELLS, BACKDROP_CELLS), Qt.AspectRatioMode.KeepAspectRatio
+    )
+    grid = grid.expandedTo(QSize(1, 1))
+    # the middle of the poster in the zone's shape: what shows when the poster covers the zone
+    crop = grid.scaled(place.size(), Qt.AspectRatioMode.KeepAspectRatio).expandedTo(QSize(1, 1))
+    left = place.x() + (place.width() - crop.width()) // 2
+    top = place.y() + (place.height() - crop.height()) // 2
+    small = _shrunk(out, QRect(QPoint(left, top), crop), grid)
+    for _ in range(BACKDROP_BLUR_PASSES):
+        small = _box_blur(_box_blur(small, BACKDROP_BLUR_RADIUS, True), BACKDROP_BLUR_RADIUS, False)
+    grey = small.convertToFormat(QImage.Format.Format_Grayscale8)
+    painter = QPainter(small)
+    painter.setOpacity(BACKDROP_GREY)
+    painter.drawImage(QPoint(0, 0), grey)
+    painter.setOpacity(BACKDROP_SHADE)
+    painter.fillRect(small.rect(), QColor("black"))
+    painter.end()
+    painter = QPainter(out)
+    painter.setClipRegion(QRegion(zone) - QRegion(place))
+    painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+    painter.drawImage(QRectF(zone), small)
+    painter.end()
+
+
+def _zone_image(target: QSize, poster: QSize) -> tuple[QImage, QRect]:
+    """An opaque image of the zone's size, and where in it a poster of ``poster``'s size goes."""
+    out = QImage(target, QImage.Format.Format_RGB32)
+    if out.isNull():
+        raise DecodeError("not enough memory for the poster")
+    left = (target.width() - poster.width()) // 2
+    top = (target.height() - poster.height()) // 2
+    return out, QRect(QPoint(left, top), poster)
+
+
+def _shrunk(image: QImage, area: QRect, size: QSize) -> QImage:
+    """``area`` of ``image`` scaled down to ``size``, every source pixel averaged in.
+
+    The first halving is drawn straight from ``area`` (at exactly half size, smooth drawing
+    averages 2x2 pixels), so no full-size copy of the area is made; ``QImage.scaled`` averages
+    the rest.
+    """
+    if area.width() >= 2 * size.width() and area.height() >= 2 * size.height():
+        half = QImage(area.width() // 2, area.height() // 2, QImage.Format.Format_RGB32)
+        painter = QPainter(half)
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        painter.drawImage(QRectF(half.rect()), image, QRectF(area))
+        painter.end()
+    else:
+        half = image.copy(area)
+    return half.scaled(
+        size, Qt.AspectRatioMode.IgnoreAspectRatio, Qt.TransformationMode.SmoothTransformation
+    )
+
+
+def _box_blur(image: QImage, radius: int, horizontal: bool) -> QImage:
+    """``image`` averaged over ``2 * radius + 1`` pixels along one axis (for small images).
+
+    Shifted copies are drawn over it with opacity 1/2, 1/3, ..., which keeps a running mean
+    (pixels near the edge average the copies that reach them).
+    """
+    source = image.copy()
+    painter = QPainter(image)
+    shifts = [s for s in range(-radius, radius + 1) if s != 0]
+    for count, shift in enumerate(shifts, start=2):
+        painter.setOpacity(1 / count)
+        painter.drawImage(QPoint(shift, 0) if horizontal else QPoint(0, shift), source)
+    painter.end()
+    return image
+
+
+def _banded_size(reader: QImageReader, target: QSize) -> QSize | None:
+    """The fitted size if ``reader``'s image is worth rendering in bands, else None."""
     source = reader.size()
     plain = (
         bytes(reader.format().data()) != b"jpeg"
@@ -259,22 +415,36 @@ def render_poster(path: Path, target: QSize, band_bytes: int | None = None) -> Q
         or source.isEmpty()
         or reader.transformation() != QImageIOHandler.Transformation.TransformationNone
     )
+    if plain:
+        return None
     fitted = source.scaled(target, Qt.AspectRatioMode.KeepAspectRatio)
-    if plain or fitted.isEmpty() or not 1 < source.height() / fitted.height() < 2:
-        return fit_poster(reader, target)
-    return _render_in_bands(path, source, fitted, band_bytes or BAND_BYTES)
+    if fitted.isEmpty() or not 1 < source.height() / fitted.height() < 2:
+        return None
+    return fitted
 
 
-def _render_in_bands(path: Path, source: QSize, fitted: QSize, band_bytes: int) -> QImage:
-    out = QImage(fitted, QImage.Format.Format_RGB32)
-    if out.isNull():
-        raise DecodeError("not enough memory for the poster")
+def _render_in_bands(
+    path: Path,
+    source: QSize,
+    fitted: QSize,
+    band_bytes: int,
+    out: QImage | None = None,
+    place: QRect | None = None,
+) -> QImage:
+    """The source at ``path`` drawn at ``fitted`` size band by band, into ``place`` of ``out``
+    (a new image of ``fitted``'s size if not given)."""
+    if out is None:
+        out = QImage(fitted, QImage.Format.Format_RGB32)
+        if out.isNull():
+            raise DecodeError("not enough memory for the poster")
+    origin = place.topLeft() if place is not None else QPoint(0, 0)
     scale_x = source.width() / fitted.width()
     scale_y = source.height() / fitted.height()
     source_rows = max(16, band_bytes // (4 * source.width()))
     out_rows = max(1, math.floor((source_rows - 2 * BAND_MARGIN_ROWS) / scale_y))
     painter = QPainter(out)
     try:
+        painter.translate(origin)
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
         for first in range(0, fitted.height(), out_rows):
             last = min(fitted.height(), first + out_rows)

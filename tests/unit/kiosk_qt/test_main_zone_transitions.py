@@ -9,17 +9,21 @@ over from the item before.
 
 from __future__ import annotations
 
+import io
 from collections import Counter
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 from qt_helpers import SHANGHAI, JumpingClock, Screen, SnapshotBuilder, image_bytes, shown_ids
 
 from content_cache.sync import SyncResult
+from kiosk.qt import image_loader
 from kiosk.qt.poster_view import fit_rect
 from kiosk.qt.qt import QColor, QImage, QRect, QSize
+from kiosk.qt.renditions import PosterRenditions
 from kiosk.qt.window import Page
 
 RED = (220, 0, 0)
@@ -165,3 +169,50 @@ def test_a_poster_after_the_sign_in_card(make_screen, builder, kiosk_log, qtbot,
     screen.controller.replan()
     zone = _settled_on(screen, qtbot, kiosk_log, "after")
     _assert_only(zone, BLUE, theme.color("background"))
+
+
+def _framed_jpeg(width: int, height: int, colour: tuple[int, int, int]) -> bytes:
+    """A poster of ``colour`` with a white frame, so its backdrop is not one flat colour."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (width, height), colour)
+    ImageDraw.Draw(image).rectangle([20, 20, width - 21, height - 21], outline="white", width=12)
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=90)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("size", "before", "after"),
+    [((960, 540), (300, 600), (600, 450)), ((540, 960), (600, 300), (300, 500))],
+)
+def test_posters_from_renditions_fill_the_zone_with_their_own_backdrop(
+    make_screen: Callable[..., Screen],
+    builder: SnapshotBuilder,
+    kiosk_log: Any,
+    qtbot: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    size: tuple[int, int],
+    before: tuple[int, int],
+    after: tuple[int, int],
+) -> None:
+    renditions = PosterRenditions(tmp_path / "renditions")
+    monkeypatch.setattr(image_loader, "decode_poster", renditions.decode)  # as the screen does
+    builder.poster("before", _framed_jpeg(*before, RED), display_seconds=1)
+    item = builder.poster("after", _framed_jpeg(*after, BLUE), display_seconds=60)
+    screen = make_screen(builder.commit(), size=size)
+    zone = _settled_on(screen, qtbot, kiosk_log, "after")
+    renditions.close()
+
+    path = builder.store.assets_dir / item["image"]["sha256"]
+    expected = PosterRenditions(tmp_path / "again").decode(path, screen.window.main_zone.size())
+    assert zone.size() == expected.size()
+    differing = sum(
+        zone.pixel(x, y) != expected.pixel(x, y)
+        for y in range(0, zone.height(), 3)
+        for x in range(0, zone.width(), 3)
+    )
+    assert differing == 0  # the whole zone is the new rendition: nothing of the red one
+    reds = [c for c in _colours(zone) if (c >> 16) > 150 and (c & 0xFF) < 100]
+    assert reds == []

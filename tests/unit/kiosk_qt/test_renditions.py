@@ -1,4 +1,5 @@
-"""Posters kept at the size they are shown: made once (in bands), read back, remade when bad."""
+"""Posters kept as the main zone shows them: fitted on their letterbox backdrop, made once (in
+bands), read back, remade when bad or made by an earlier version."""
 
 from __future__ import annotations
 
@@ -83,15 +84,16 @@ def test_a_poster_is_decoded_from_its_rendition_once_one_was_made(
     posters.close()  # its rendition is written after the hand-over
     kept = folder / rendition_name(ASSET, target.width(), target.height())
     assert kept.is_file()
-    assert (first.width(), first.height()) == (800, 600)
+    assert (first.width(), first.height()) == (1000, 600)  # the zone: poster and backdrop
 
     def no_source(*args: object) -> None:
         raise AssertionError("the source was decoded again")
 
     monkeypatch.setattr(renditions, "fit_poster", no_source)
     monkeypatch.setattr(renditions, "render_poster", no_source)
+    monkeypatch.setattr(renditions, "render_rendition", no_source)
     again = PosterRenditions(folder).decode(source, target)
-    assert (again.width(), again.height()) == (800, 600)
+    assert (again.width(), again.height()) == (1000, 600)
     difference = ImageChops.difference(_pil(first, tmp_path), _pil(again, tmp_path))
     assert max(ImageStat.Stat(difference).mean) < 4.0  # a JPEG again; this source is all detail
 
@@ -105,16 +107,16 @@ def test_after_the_first_poster_renditions_are_made_in_smaller_bands(
     banded: list[tuple[Path, int]] = []
     real = renditions._render_in_bands
 
-    def recording(path: Path, source: QSize, fitted: QSize, band_bytes: int) -> QImage:
+    def recording(path: Path, source: QSize, fitted: QSize, band_bytes: int, *into) -> QImage:
         banded.append((path, band_bytes))
-        return real(path, source, fitted, band_bytes)
+        return real(path, source, fitted, band_bytes, *into)
 
     monkeypatch.setattr(renditions, "_render_in_bands", recording)
     source = _detailed_jpeg(tmp_path / ASSET, 1280, 960)
     image = posters.decode(source, QSize(1000, 600))
     posters.close()
     assert banded == [(source, renditions.BAND_BYTES)]
-    assert (image.width(), image.height()) == (800, 600)
+    assert (image.width(), image.height()) == (1000, 600)
     assert (folder / rendition_name(ASSET, 1000, 600)).is_file()
 
 
@@ -131,10 +133,10 @@ def test_a_prefetched_rendition_is_what_the_first_decode_returns(
     assert posters.prefetch(source)  # before the zone's size is known
     posters.close()  # the read is done
     Image.new("RGB", original.size, "red").save(kept, "JPEG")  # changed after it was read
-    monkeypatch.setattr(renditions, "render_poster", lambda *args: pytest.fail("rendered"))
+    monkeypatch.setattr(renditions, "render_rendition", lambda *args: pytest.fail("rendered"))
     image = posters.decode(source, target)
 
-    assert (image.width(), image.height()) == (800, 600)
+    assert (image.width(), image.height()) == (1000, 600)
     difference = ImageChops.difference(original, _pil(image, tmp_path))
     assert max(ImageStat.Stat(difference).mean) < 1.0  # the prefetched picture, not the red
     assert Image.open(kept).getpixel((10, 10)) != original.getpixel((10, 10))  # not rewritten
@@ -154,13 +156,13 @@ def test_a_prefetch_that_guessed_wrong_changes_nothing(qapp: object, tmp_path: P
     again = posters.decode(guessed, QSize(200, 200))  # and at another size
     posters.close()
 
-    assert (image.width(), image.height()) == (400, 300)
-    picture = _pil(image, tmp_path)
+    assert (image.width(), image.height()) == (400, 400)
+    picture = _pil(image, tmp_path).crop((0, 50, 400, 350))  # the poster, without backdrop
     for poster, near in ((shown, True), (guessed, False)):
         plain = _pil(decode_poster(poster, QSize(400, 400)), tmp_path)
         difference = max(ImageStat.Stat(ImageChops.difference(plain, picture)).mean)
         assert difference < 5.0 if near else difference > 20.0  # the poster asked for
-    assert (again.width(), again.height()) == (200, 150)
+    assert (again.width(), again.height()) == (200, 200)
     assert not posters.prefetch(guessed)  # only before the first decode
 
 
@@ -183,9 +185,9 @@ def test_a_broken_rendition_is_made_again(
         image = posters.decode(source, target)
     posters.close()
 
-    assert (image.width(), image.height()) == (400, 300)
+    assert (image.width(), image.height()) == (400, 400)
     assert [r.event for r in caplog.records] == ["rendition_dropped"]
-    assert Image.open(kept).size == (400, 300)
+    assert Image.open(kept).size == (400, 400)
 
 
 def test_a_rendition_for_another_zone_size_is_replaced(qapp: object, tmp_path: Path) -> None:
@@ -221,7 +223,7 @@ def test_a_full_disk_keeps_no_rendition_and_still_shows_the_poster(
         for name in ("b" * 64, "c" * 64, ASSET):
             image = posters.decode(_detailed_jpeg(tmp_path / name, 640, 480), QSize(400, 400))
             posters.close()
-            assert (image.width(), image.height()) == (400, 300)
+            assert (image.width(), image.height()) == (400, 400)  # made all the same
     assert list(folder.iterdir()) == []
     skipped = [r for r in caplog.records if getattr(r, "event", "") == "rendition_not_kept"]
     assert [r.levelno for r in skipped] == [logging.WARNING, logging.DEBUG, logging.DEBUG]
@@ -237,3 +239,106 @@ def test_a_bad_source_is_refused_like_a_plain_decode(qapp: object, tmp_path: Pat
     (tmp_path / ASSET).write_bytes(data[: len(data) // 2])
     with pytest.raises(DecodeError, match="truncated"):
         posters.decode(tmp_path / ASSET, QSize(400, 400))
+
+
+# -- the letterbox backdrop ---------------------------------------------------------------------
+
+
+def _patterned_jpeg(path: Path, width: int, height: int) -> Path:
+    """A poster with large coloured cells (what a backdrop shows) and fine detail on top (what
+    tells a sharp poster from a blurred one)."""
+    rng = random.Random(7)
+    image = Image.new("RGB", (width, height))
+    cell = 150
+    for top in range(0, height, cell):
+        for left in range(0, width, cell):
+            colour = (rng.randrange(60, 256), rng.randrange(60, 256), rng.randrange(60, 256))
+            image.paste(colour, (left, top, left + cell, top + cell))
+    detail = Image.effect_noise((width, height), 80).convert("RGB")
+    Image.blend(image, detail, 0.25).save(path, "JPEG", quality=92)
+    return path
+
+
+def _luminance(image: Image.Image) -> ImageStat.Stat:
+    return ImageStat.Stat(image.convert("L"))
+
+
+def _roughness(image: Image.Image) -> float:
+    """Mean difference between horizontally neighbouring pixels (high: detail; low: blur)."""
+    grey = image.convert("L")
+    shifted = grey.crop((1, 0, grey.width, grey.height))
+    return ImageStat.Stat(
+        ImageChops.difference(grey.crop((0, 0, grey.width - 1, grey.height)), shifted)
+    ).mean[0]
+
+
+@pytest.mark.parametrize(
+    ("source_size", "zone", "poster_box", "bars"),
+    [
+        # a portrait poster on a landscape zone: bars left and right
+        ((900, 1350), (1200, 600), (400, 0, 800, 600), [(0, 0, 400, 600), (800, 0, 1200, 600)]),
+        # a landscape poster on a portrait zone: bars above and below
+        ((1350, 900), (600, 1200), (0, 400, 600, 800), [(0, 0, 600, 400), (0, 800, 600, 1200)]),
+        # rendered in bands straight into the zone (scaled down 1.67x)
+        ((1000, 1500), (1200, 900), (300, 0, 900, 900), [(0, 0, 300, 900), (900, 0, 1200, 900)]),
+    ],
+)
+def test_a_letterboxed_poster_stands_sharp_and_centred_on_a_dark_blurred_copy_of_itself(
+    qapp: object, tmp_path: Path, source_size, zone, poster_box, bars
+) -> None:
+    source = _patterned_jpeg(tmp_path / ASSET, *source_size)
+    target = QSize(*zone)
+    posters = PosterRenditions(tmp_path / "renditions")
+    shown = _pil(posters.decode(source, target), tmp_path)
+    posters.close()
+    kept = Image.open(tmp_path / "renditions" / rendition_name(ASSET, *zone)).convert("RGB")
+
+    assert shown.size == kept.size == zone  # one zone-sized picture, kept as made
+    poster = shown.crop(poster_box)
+    fitted = _pil(renditions.render_poster(source, target), tmp_path)
+    assert fitted.size == poster.size
+    assert max(ImageStat.Stat(ImageChops.difference(fitted, poster)).mean) < 0.5  # untouched
+    for box in bars:
+        bar = shown.crop(box)
+        assert max(ImageStat.Stat(bar).stddev) > 3  # not one flat colour: the poster's cells
+        assert _luminance(bar).mean[0] < 0.6 * _luminance(poster).mean[0]  # darker
+        assert _roughness(bar) < 1.0 < 5.0 < _roughness(poster)  # blurred; the poster sharp
+        saturation = ImageStat.Stat(bar.convert("HSV")).mean[1]
+        assert saturation < ImageStat.Stat(poster.convert("HSV")).mean[1]  # muted
+    assert max(ImageStat.Stat(ImageChops.difference(shown, kept)).mean) < 3.0  # as JPEG
+
+
+def test_a_poster_that_fills_the_zone_has_no_backdrop(qapp: object, tmp_path: Path) -> None:
+    source = _patterned_jpeg(tmp_path / ASSET, 1600, 900)
+    target = QSize(1200, 675)
+    image = renditions.render_rendition(source, target)
+    fitted = renditions.render_poster(source, target)
+    assert image.size() == fitted.size() == target
+    assert image == fitted
+
+
+def test_a_rendition_from_before_backdrops_is_made_again_quietly(
+    qapp: object, tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = _patterned_jpeg(tmp_path / ASSET, 600, 900)
+    folder = tmp_path / "renditions"
+    folder.mkdir()
+    kept = folder / rendition_name(ASSET, 800, 600)
+    Image.open(source).resize((400, 600)).save(kept, "JPEG")  # fitted only, as made before
+    decoded: list[str] = []
+    real = renditions.read_image
+
+    def recording(reader):  # noqa: ANN001, ANN202
+        decoded.append(reader.fileName())
+        return real(reader)
+
+    monkeypatch.setattr(renditions, "read_image", recording)
+    with caplog.at_level(logging.INFO, logger="kiosk.screen"):
+        posters = PosterRenditions(folder)
+        image = posters.decode(source, QSize(800, 600))
+        posters.close()
+
+    assert (image.width(), image.height()) == (800, 600)
+    assert [(r.levelno, r.event) for r in caplog.records] == [(logging.INFO, "rendition_outdated")]
+    assert str(kept) not in decoded  # judged by its size alone
+    assert Image.open(kept).size == (800, 600)
