@@ -36,8 +36,7 @@ from kiosk.qt.text import (
     elide,
     fit_to_width,
     line_height,
-    pages_of,
-    wrap_all,
+    paginate,
     wrap_lines,
 )
 from kiosk.qt.theme import Metrics, Theme
@@ -207,7 +206,8 @@ class UrgentPage(QWidget):
     """An urgent notice in large type, replacing the posters until it is withdrawn.
 
     A text longer than the zone shows a zone-full at a time, each page for as long as it takes
-    to read, with the page number at the bottom.
+    to read, with the page number at the bottom. Pages break as in the notice band
+    (:func:`kiosk.qt.text.paginate`): never inside a word, preferably at a sentence end.
     """
 
     def __init__(self, theme: Theme, parent: QWidget | None = None) -> None:
@@ -341,10 +341,10 @@ class UrgentPage(QWidget):
         self._title, self._pages = [], []
         area = self._text_area(counter=False)
         if self._notice is not None and area.width() > 0 and area.height() > 0:
-            lines = wrap_all(self._notice.text, self._text_font(), area.width())
+            text, font = self._notice.text, self._text_font()
             for counter in (False, True):
                 self._title, per_page = self._fit_title(self._text_area(counter))
-                self._pages = pages_of(lines, per_page) if per_page > 0 else []
+                self._pages = paginate(text, font, area.width(), per_page) if per_page else []
                 if len(self._pages) <= 1:
                     break
         self._page = min(self._page, max(0, len(self._pages) - 1))

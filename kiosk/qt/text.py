@@ -1,5 +1,8 @@
 """Text that must fit a box: wrapped to a width, cut to a number of lines, elided with "…".
 
+Where lines and pages may break is decided by :mod:`kiosk.core.linebreak` (Chinese line
+breaking rules, no Qt); this module measures the text for it with ``QTextLayout``.
+
 Everything here draws plain text: ``QPainter.drawText`` never interprets markup, so a name
 like ``<b>张三</b>`` from a manifest shows as typed. Painted widgets keep a list of
 :class:`DrawnText` (what they drew, in which font, in which box) so tests can check that no
@@ -11,6 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from kiosk.core.linebreak import line_spans, page_spans
 from kiosk.qt.qt import QFont, QFontMetrics, QPainter, QRect, Qt, QTextLayout, QTextOption
 
 _SPACES = re.compile(r"\s+")
@@ -42,57 +46,91 @@ def one_paragraph(text: str) -> str:
 def wrap_lines(text: str, font: QFont, width: int, max_lines: int) -> list[str]:
     """Lines of ``text`` wrapped to ``width`` pixels, at most ``max_lines`` of them.
 
-    Chinese wraps between any two characters, Latin words at spaces (or anywhere when a word
-    is longer than the line). When text remains after the last line, that line is elided
-    with "…". Only the lines that fit are laid out, so a 20,000-character notice costs as
-    little as a short one.
+    Lines break by the rules of :mod:`kiosk.core.linebreak` (no line starts with closing
+    punctuation, words and numbers stay whole, no lone last character). When text remains
+    after the last line, that line is elided with "…". Only the lines that fit are laid out,
+    so a 20,000-character notice costs as little as a short one.
     """
     text = one_paragraph(text)
     if not text or width <= 0 or max_lines <= 0:
         return []
-    spans = _line_spans(text, font, width, max_lines)
-    lines = [text[start : start + length].strip() for start, length in spans]
-    last_start, last_length = spans[-1]
-    if last_start + last_length < len(text):  # text is left over: elide the last line
-        rest = text[last_start : last_start + 2 * last_length + 16]  # enough to overflow
+    spans = line_spans(text, LineFitter(text, font, width), max_lines=max_lines)
+    lines = [text[start:end].strip() for start, end in spans]
+    last_start, last_end = spans[-1]
+    if last_end < len(text):  # text is left over: elide the last line
+        rest = text[last_start : last_start + 2 * (last_end - last_start) + 16]  # overflows
         lines[-1] = QFontMetrics(font).elidedText(rest, Qt.TextElideMode.ElideRight, width)
     return lines
 
 
 def wrap_all(text: str, font: QFont, width: int) -> list[str]:
-    """Every line of ``text`` wrapped to ``width`` pixels, nothing elided (for paging)."""
+    """Every line of ``text`` wrapped to ``width`` pixels, nothing elided."""
     text = one_paragraph(text)
     if not text or width <= 0:
         return []
-    return [text[s : s + n].strip() for s, n in _line_spans(text, font, width, None)]
+    return [text[s:e].strip() for s, e in line_spans(text, LineFitter(text, font, width))]
 
 
-def pages_of(lines: list[str], per_page: int) -> list[list[str]]:
-    """``lines`` cut into pages of ``per_page`` lines (the last may be shorter)."""
-    per_page = max(1, per_page)
-    return [lines[i : i + per_page] for i in range(0, len(lines), per_page)]
+def paginate(text: str, font: QFont, width: int, per_page: int) -> list[list[str]]:
+    """``text`` wrapped to ``width`` pixels and cut into pages of at most ``per_page`` lines.
 
-
-def _line_spans(text: str, font: QFont, width: int, max_lines: int | None) -> list[tuple[int, int]]:
-    """(start, length) of the first ``max_lines`` lines (all if None) of ``text`` at ``width``.
-
-    Chinese wraps between any two characters, Latin words at spaces, or anywhere when a word
-    is longer than the line.
+    Pages break by the rules of :func:`kiosk.core.linebreak.page_spans`: never inside a word
+    or before closing punctuation, at a sentence end where the page is reasonably full.
+    Nothing is elided or left out.
     """
-    layout = QTextLayout(text, font)
-    option = QTextOption()
-    option.setWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
-    layout.setTextOption(option)
-    spans: list[tuple[int, int]] = []
-    layout.beginLayout()
-    while max_lines is None or len(spans) < max_lines:
+    text = one_paragraph(text)
+    if not text or width <= 0:
+        return []
+    fitter = LineFitter(text, font, width)
+    return [[text[s:e].strip() for s, e in page] for page in page_spans(text, fitter, per_page)]
+
+
+class LineFitter:
+    """How much of ``text`` fits one line of ``width`` pixels from a given position (a
+    :data:`kiosk.core.linebreak.FitEnd`).
+
+    Each call lays out a chunk a little longer than a line (longer again if the line takes
+    it all), so only the lines asked for are ever measured; each start is measured once.
+    """
+
+    def __init__(self, text: str, font: QFont, width: int) -> None:
+        self._text, self._font, self._width = text, font, max(1, width)
+        self._option = QTextOption()
+        self._option.setWrapMode(QTextOption.WrapMode.WrapAnywhere)
+        self._chunk = 2 * self._width // max(1, font.pixelSize()) + 8
+        self._wide = bool(text) and max(text) > "\uffff"  # Qt counts UTF-16 units
+        self._ends: dict[int, int] = {}
+
+    def __call__(self, start: int, stop: int) -> int:
+        if start not in self._ends:  # pages lay a line out again when they end it earlier
+            size = self._chunk
+            while True:
+                chunk = self._text[start : start + size]
+                fitting = self._fitting(chunk)
+                if fitting < len(chunk) or start + len(chunk) >= len(self._text):
+                    break
+                size *= 2
+            self._ends[start] = start + max(1, fitting)
+        return min(stop, self._ends[start])
+
+    def _fitting(self, chunk: str) -> int:
+        """How many characters of ``chunk`` fit the line (spaces at the end may hang)."""
+        layout = QTextLayout(chunk, self._font)
+        layout.setTextOption(self._option)
+        layout.beginLayout()
         line = layout.createLine()
-        if not line.isValid():
-            break
-        line.setLineWidth(width)
-        spans.append((line.textStart(), line.textLength()))
-    layout.endLayout()
-    return [(start, length) for start, length in spans if length > 0]
+        line.setLineWidth(self._width)
+        units = line.textLength()
+        layout.endLayout()
+        if not self._wide:
+            return units
+        count = 0
+        for ch in chunk:
+            units -= 2 if ch > "\uffff" else 1
+            if units < 0:
+                break
+            count += 1
+        return count
 
 
 def elide(text: str, font: QFont, width: int) -> str:

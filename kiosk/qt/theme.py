@@ -11,7 +11,7 @@ import logging
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -96,11 +96,17 @@ class Sizes(_Section):
 
 
 class Motion(_Section):
-    """Timings of transitions."""
+    """Timings of transitions, and how the notice band moves.
+
+    ``notice_style``: "ticker" (the default) runs a notice that fits a few band widths as one
+    line across the band, and pages longer ones; "pages" pages every notice. Optional, so a
+    theme written before it still loads.
+    """
 
     fade_ms: Annotated[int, Field(ge=0, le=5000)]
     notice_seconds: Annotated[float, Field(ge=2, le=600)]
     honor_page_seconds: Annotated[float, Field(ge=2, le=600)]
+    notice_style: Literal["ticker", "pages"] = "ticker"
 
 
 class Theme(_Section):

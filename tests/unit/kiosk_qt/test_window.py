@@ -56,14 +56,23 @@ def test_the_notice_band_is_hidden_without_notices(make_screen, builder: Snapsho
     assert window.main_zone.geometry().bottom() == window.height() - 1
 
 
+def _pages_style(theme: Theme) -> Theme:
+    """``theme`` with the notice band paging every notice (``notice_style = "pages"``)."""
+    return theme.model_copy(
+        update={"motion": theme.motion.model_copy(update={"notice_style": "pages"})}
+    )
+
+
 def test_notices_show_in_the_lower_band_and_cycle(
     make_screen, builder: SnapshotBuilder, kiosk_log, qtbot
 ) -> None:
     builder.poster("p1")
     builder.notice("n1", "本周五下午三点召开支部党员大会", display_seconds=1)
     builder.notice("n2", "请各位党员按时交纳党费", display_seconds=1)
-    band = make_screen(builder.commit()).window.notice_band
-    assert band.isVisible()
+    window = make_screen(builder.commit()).window
+    window.set_theme(_pages_style(window.theme))  # the ticker: test_notice_band.py
+    band = window.notice_band
+    assert band.isVisible() and band.mode == "pages"
     assert band.current().id == "n1"
     assert band.shown_text() == ["通知n1", "本周五下午三点召开支部党员大会"]
     [shown] = events(kiosk_log, "notices_shown")
