@@ -13,8 +13,9 @@ from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from content_server.accounts import routes as account_routes
 from content_server.assets import AssetStore
-from content_server.auth import admin_guard
+from content_server.auth import caller_guard
 from content_server.context import ServerContext
 from content_server.db import Database
 from content_server.errors import ApiError, CatchAllMiddleware, handle_exception
@@ -55,7 +56,7 @@ def create_app(
     for exc_type in (ApiError, RequestValidationError, StarletteHTTPException):
         app.add_exception_handler(exc_type, handle_exception)
     app.add_middleware(CatchAllMiddleware)
-    require_admin = admin_guard(settings.admin_token)
+    app.state.resolve_caller = caller_guard(ctx.db, ctx.clock, settings.admin_token)
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:
@@ -64,8 +65,9 @@ def create_app(
             conn.execute("SELECT 1")
         return {"status": "ok"}
 
-    for module in (assets, items, screens, learning, signin_routes, org_routes):
-        app.include_router(module.build_router(ctx, require_admin))
+    modules = (assets, items, screens, learning, signin_routes, org_routes, account_routes)
+    for module in modules:
+        app.include_router(module.build_router(ctx))
     return app
 
 

@@ -1,6 +1,10 @@
-"""Who may call what: admins and screens, each with ``Authorization: Bearer <token>``.
+"""Who may call what: people, the superuser and screens, each with ``Authorization: Bearer
+<token>``.
 
-- Admin routes take the admin token (``admin_guard``).
+- Publishing, reading and administration routes take a caller (``caller_guard``): the admin
+  token is the superuser; a session token (``POST /api/login``) or a personal API token is the
+  account it belongs to, with its roles. What the caller may do where is
+  ``content_server.scope``'s business.
 - A screen's own routes (its manifest, its event stream, what it uploads) take that screen's
   token or the admin token (``screen_guard``). A screen's token is derived from the server's
   screen key: ``HMAC-SHA256(screen_key, "screen:" + screen_id)`` in hex (``screen_token``), so
@@ -15,11 +19,15 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Callable
+from datetime import datetime
 from typing import Annotated
 
-from fastapi import Header
+from fastapi import Depends, Header, Request
 
+from content_server.accounts.store import principal_for
+from content_server.db import Database
 from content_server.errors import ApiError
+from content_server.scope import SUPERUSER, Principal
 
 SCREEN_TOKEN_LABEL = "screen:"
 SCREEN_REFUSED = (
@@ -28,15 +36,44 @@ SCREEN_REFUSED = (
 )
 
 
-def admin_guard(token: str) -> Callable[..., None]:
-    """A FastAPI dependency that lets through only requests carrying ``token``."""
-    expected = token.encode("utf-8")
+def caller_guard(
+    database: Database, clock: Callable[[], datetime], admin_token: str
+) -> Callable[..., Principal]:
+    """Who is calling, from the ``Authorization`` header: the superuser for the admin token,
+    the account of a live session or personal API token; else 401 ``unauthorized``. Routes
+    reach it through :data:`Caller`."""
+    admin = admin_token.encode("utf-8")
 
-    def require_admin(authorization: Annotated[str | None, Header()] = None) -> None:
-        if not hmac.compare_digest(_bearer(authorization), expected):
-            raise ApiError(401, "unauthorized", "令牌无效或缺失", {"WWW-Authenticate": "Bearer"})
+    def caller(authorization: str | None) -> Principal:
+        provided = _bearer(authorization)
+        if hmac.compare_digest(provided, admin):
+            return SUPERUSER
+        principal = None
+        if provided:
+            with database.connect() as conn:
+                principal = principal_for(conn, provided.decode("utf-8", "replace"), clock())
+        if principal is None:
+            raise ApiError(
+                401,
+                "unauthorized",
+                "令牌无效或缺失",
+                {"WWW-Authenticate": "Bearer"},
+            )
+        return principal
 
-    return require_admin
+    return caller
+
+
+def _current_caller(
+    request: Request, authorization: Annotated[str | None, Header()] = None
+) -> Principal:
+    resolve: Callable[[str | None], Principal] = request.app.state.resolve_caller
+    return resolve(authorization)
+
+
+# What a route declares to learn who is calling: ``who: Caller``. ``create_app`` puts the
+# app's own resolver (``caller_guard``) in ``app.state``, so nothing here is global.
+Caller = Annotated[Principal, Depends(_current_caller)]
 
 
 def screen_token(screen_key: str, screen_id: str) -> str:

@@ -16,6 +16,8 @@ Tables:
               ``node:<id>`` (the screens of a node's subtree); the fields set explicitly, as
               JSON, and the change that set them.
     org_nodes the organisation tree (``content_server/org/tree.py``), schema version 2.
+    accounts, role_grants, sessions, api_tokens, login_failures
+              people, their roles and logins (``content_server/accounts/schema.py``), version 3.
     members, meetings, attendance
               meeting sign-in (``content_server/signin/schema.py``).
     video_facts, learning_records
@@ -39,7 +41,7 @@ from content_server.timefmt import from_db, to_db
 
 log = logging.getLogger("content_server")
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 BUSY_TIMEOUT_MS = 5000
 
 # The tables of schema version 1, as that version created them; later versions change them

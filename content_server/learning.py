@@ -93,29 +93,43 @@ def screen_branch(conn: sqlite3.Connection, screen_id: str) -> str:
     return effective_chain(levels, f"screen {screen_id}").org_name.strip()
 
 
-def totals(conn: sqlite3.Connection, by: str) -> list[dict[str, Any]]:
+def totals(
+    conn: sqlite3.Connection, by: str, scope: tuple[str, list[str]] = ("1 = 1", [])
+) -> list[dict[str, Any]]:
     """Watch time, plays and completions per course or per branch, most watched first.
 
     Rows by course: ``course_id, title, category, plays, completions, watch_seconds, branches``.
     Rows by branch: ``branch, plays, completions, watch_seconds, courses, screens``.
 
+    ``scope`` is an SQL condition on ``node_path`` (the path of the node the record's screen
+    belongs to now; the root's for a screen never assigned) and its parameters, from
+    ``content_server.scope.path_filter``: only those records count.
+
     Raises:
         ApiError: 422 when ``by`` is neither ``course`` nor ``branch``.
     """
+    condition, params = scope
+    records = (
+        "(SELECT r.*, COALESCE(n.path, '/1/') AS node_path FROM learning_records r "
+        "LEFT JOIN screens s ON s.id = r.screen_id LEFT JOIN org_nodes n ON n.id = s.node_id) "
+        f"AS records WHERE {condition}"
+    )
     if by == "course":
         rows = conn.execute(
             "SELECT course_id, MAX(title) AS title, MAX(category) AS category, "
             "COUNT(*) AS plays, SUM(completed) AS completions, "
             "SUM(seconds_watched) AS watch_seconds, COUNT(DISTINCT branch) AS branches "
-            "FROM learning_records GROUP BY course_id "
-            "ORDER BY watch_seconds DESC, course_id"
+            f"FROM {records} GROUP BY course_id "
+            "ORDER BY watch_seconds DESC, course_id",
+            params,
         ).fetchall()
     elif by == "branch":
         rows = conn.execute(
             "SELECT branch, COUNT(*) AS plays, SUM(completed) AS completions, "
             "SUM(seconds_watched) AS watch_seconds, COUNT(DISTINCT course_id) AS courses, "
             "COUNT(DISTINCT screen_id) AS screens "
-            "FROM learning_records GROUP BY branch ORDER BY watch_seconds DESC, branch"
+            f"FROM {records} GROUP BY branch ORDER BY watch_seconds DESC, branch",
+            params,
         ).fetchall()
     else:
         raise ApiError(422, "bad_by", "参数 by 只能是 course（按课程）或 branch（按支部）")

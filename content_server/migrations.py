@@ -10,6 +10,10 @@ database at its old version.
 Version 2: the organisation tree (``org_nodes``), with the root node made from the
 ``org_name`` set for all screens; every screen belongs to a node (``screens.node_id``, the root
 unless assigned). Items and settings keep their targets: ``all`` is the root's spelling.
+
+Version 3: accounts of people (``content_server/accounts/schema.py``): accounts, role grants on
+nodes, sessions, personal API tokens and stored login-failure counters. No account exists
+after the upgrade; the admin token stays the superuser that makes the first ones.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from content_server import db
+from content_server.accounts.schema import ACCOUNTS_V3
 from content_server.org.tree import DEFAULT_ROOT_KIND, DEFAULT_ROOT_NAME, NAME_CHARS, ROOT_ID
 from content_server.timefmt import to_db
 
@@ -76,6 +81,12 @@ def _to_v2(conn: sqlite3.Connection, now: datetime) -> None:
     )
 
 
+def _to_v3(conn: sqlite3.Connection, now: datetime) -> None:
+    """Accounts, role grants, sessions, personal API tokens, login-failure counters."""
+    for statement in ACCOUNTS_V3:
+        conn.execute(statement)
+
+
 def _root_name(conn: sqlite3.Connection) -> str:
     """The ``org_name`` set for all screens, else the default name."""
     row = db.get_shared_settings(conn, "all")
@@ -90,4 +101,4 @@ def _root_name(conn: sqlite3.Connection) -> str:
 
 
 # version -> the step that takes a database of that version to the next one.
-STEPS: dict[int, Step] = {1: _to_v2}
+STEPS: dict[int, Step] = {1: _to_v2, 2: _to_v3}

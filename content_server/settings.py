@@ -37,6 +37,12 @@ class ServerSettings(BaseModel):
         description="Base URL under which screens and phones reach this server "
         "(for links such as sign-in QR codes); None when not behind a proxy.",
     )
+    session_hours: float = Field(
+        default=12.0,
+        gt=0,
+        le=24 * 30,
+        description="How long a login (POST /api/login) lasts, in hours; then log in again.",
+    )
     max_upload_bytes: int = Field(
         default=2 * GIB,
         ge=1,

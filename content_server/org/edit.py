@@ -184,6 +184,17 @@ def what_is_in(conn: sqlite3.Connection, node: Node, now_db: str) -> list[str]:
     ]
     if screens:
         found.append(f"屏幕 {len(screens)} 块（{_some(screens)}）")
+    people = [
+        str(row[0])
+        for row in conn.execute(
+            "SELECT DISTINCT a.name FROM accounts a LEFT JOIN role_grants g "
+            "ON g.account_id = a.id AND g.node_id = ? "
+            "WHERE a.home_node_id = ? OR g.node_id IS NOT NULL ORDER BY a.name",
+            (node.id, node.id),
+        ).fetchall()
+    ]
+    if people:
+        found.append(f"账号或角色 {len(people)} 个（{_some(people)}）")
     members = conn.execute("SELECT COUNT(*) FROM members WHERE branch = ?", (node.name,))
     count = int(members.fetchone()[0])
     if count:

@@ -1,4 +1,7 @@
-"""HTTP routes of the organisation tree (admin token).
+"""HTTP routes of the organisation tree, each checked by ``content_server.scope``: viewers
+read their subtrees; adding needs administrator on the parent; renaming, moving and removing
+a node need administrator on its parent (and on the new parent); placing a screen needs
+administrator on its current node and on the new one.
 
 GET    /api/org/nodes                 the whole tree, parents before children
 POST   /api/org/nodes                 add a node {parent_id, kind, name}
@@ -12,18 +15,27 @@ PUT    /api/screens/{id}/node         assign a screen to a node {node_id}
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from content_server import db
+from content_server.auth import Caller
 from content_server.context import ServerContext
 from content_server.errors import error_responses
 from content_server.items import check_screen_id
 from content_server.manifests import screen_revision
 from content_server.org import edit, tree
 from content_server.org.tree import KINDS, Node
+from content_server.scope import (
+    Action,
+    Principal,
+    check_node,
+    check_node_id,
+    check_screen,
+    forbidden,
+    sees,
+)
 
 
 class NewNode(BaseModel):
@@ -94,29 +106,32 @@ class ScreenPlace(BaseModel):
     changed: bool
 
 
-def build_router(ctx: ServerContext, require_admin: Callable[..., None]) -> APIRouter:
+def build_router(ctx: ServerContext) -> APIRouter:
     """Routes of the organisation tree and of screens' places in it."""
-    router = APIRouter(dependencies=[Depends(require_admin)], tags=["organisation"])
+    router = APIRouter(tags=["organisation"])
 
     @router.get("/api/org/nodes", responses=error_responses(401, 422))
-    def list_nodes() -> NodeList:
-        """The whole tree: parents before children, siblings in the order they were made."""
+    def list_nodes(who: Caller) -> NodeList:
+        """The tree as far as the caller may view it: parents before children, siblings in
+        the order they were made."""
         with ctx.db.connect() as conn, db.read_transaction(conn):
-            nodes = tree.list_nodes(conn)
+            nodes = [node for node in tree.list_nodes(conn) if sees(who, node)]
             counts = tree.screen_counts(conn)
         return NodeList(nodes=_views(nodes, counts), kinds=list(KINDS))
 
     @router.post("/api/org/nodes", status_code=201, responses=error_responses(401, 404, 409, 422))
-    def add_node(new: NewNode) -> NodeEdited:
-        """Add a node under ``parent_id``."""
+    def add_node(new: NewNode, who: Caller) -> NodeEdited:
+        """Add a node under ``parent_id`` (administrator of the parent)."""
+        with ctx.db.connect() as conn:
+            check_node_id(conn, who, new.parent_id, Action.ADMINISTER)
         edited = edit.add_node(ctx, new.parent_id, new.kind, new.name)
         return _edited(ctx, edited)
 
     @router.get("/api/org/nodes/{node_id}", responses=error_responses(401, 404, 422))
-    def get_node(node_id: int) -> NodeDetail:
+    def get_node(node_id: int, who: Caller) -> NodeDetail:
         """One node, with the ids of the screens that belong to it."""
         with ctx.db.connect() as conn, db.read_transaction(conn):
-            node = edit.require_node(conn, node_id)
+            node = check_node_id(conn, who, node_id, Action.VIEW)
             view = _view_of(conn, node)
             rows = conn.execute(
                 "SELECT id FROM screens WHERE node_id = ? ORDER BY id", (node.id,)
@@ -124,35 +139,53 @@ def build_router(ctx: ServerContext, require_admin: Callable[..., None]) -> APIR
         return NodeDetail(**view.model_dump(), screen_ids=[str(row[0]) for row in rows])
 
     @router.patch("/api/org/nodes/{node_id}", responses=error_responses(401, 404, 409, 422))
-    def change_node(node_id: int, changes: NodeChanges) -> NodeEdited:
+    def change_node(node_id: int, changes: NodeChanges, who: Caller) -> NodeEdited:
         """Rename the node, change its kind, or move it (with its subtree) under another
         node; never under itself or its own subtree."""
+        check_edit(who, node_id, changes.parent_id)
         edited = edit.change_node(
             ctx, node_id, name=changes.name, kind=changes.kind, parent_id=changes.parent_id
         )
         return _edited(ctx, edited)
 
     @router.delete("/api/org/nodes/{node_id}", responses=error_responses(401, 404, 409, 422))
-    def remove_node(node_id: int) -> NodeRemoved:
+    def remove_node(node_id: int, who: Caller) -> NodeRemoved:
         """Remove a node; refused (409 ``node_not_empty``) while it has child nodes, screens,
-        roster members or live content."""
+        roster members, accounts or roles, or live content."""
+        check_edit(who, node_id, None)
         return NodeRemoved(id=node_id, revision=edit.remove_node(ctx, node_id))
 
     @router.get("/api/screens/{screen_id}/node", responses=error_responses(400, 401, 422))
-    def get_screen_node(screen_id: str) -> ScreenPlace:
+    def get_screen_node(screen_id: str, who: Caller) -> ScreenPlace:
         """The node a screen belongs to (the root for a screen never assigned)."""
         check_screen_id(screen_id)
         with ctx.db.connect() as conn, db.read_transaction(conn):
+            check_screen(conn, who, screen_id, Action.VIEW)
             node = tree.placement(conn, screen_id).node
             return _place(conn, screen_id, node, changed=False)
 
     @router.put("/api/screens/{screen_id}/node", responses=error_responses(400, 401, 404, 422))
-    def put_screen_node(screen_id: str, body: ScreenNode) -> ScreenPlace:
+    def put_screen_node(screen_id: str, body: ScreenNode, who: Caller) -> ScreenPlace:
         """Make the screen belong to a node: it then gets what targets that node and its
-        ancestors. Its revision changes and it is told at once."""
+        ancestors. Its revision changes and it is told at once. Administrator of the
+        screen's node (the root for a screen never assigned) and of the new one."""
+        check_screen_id(screen_id)
+        with ctx.db.connect() as conn, db.read_transaction(conn):
+            check_screen(conn, who, screen_id, Action.ADMINISTER)
+            check_node_id(conn, who, body.node_id, Action.ADMINISTER)
         node, seq = edit.assign_screen(ctx, screen_id, body.node_id)
         with ctx.db.connect() as conn, db.read_transaction(conn):
             return _place(conn, screen_id, node, changed=seq is not None)
+
+    def check_edit(who: Principal, node_id: int, new_parent: int | None) -> None:
+        """A node is changed by administrators of its parent (the root's by those of the
+        root); a move also needs administrator on the new parent."""
+        with ctx.db.connect() as conn, db.read_transaction(conn):
+            node = check_node_id(conn, who, node_id, Action.VIEW)
+            owner = tree.get_node(conn, node.parent_id or node.id)
+            check_node(who, owner, Action.ADMINISTER, forbidden(Action.ADMINISTER))
+            if new_parent is not None:
+                check_node_id(conn, who, new_parent, Action.ADMINISTER)
 
     return router
 

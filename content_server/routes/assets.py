@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 from starlette.responses import FileResponse, Response
@@ -22,9 +22,11 @@ from content_server.assets import (
     format_size,
     is_disk_full,
 )
+from content_server.auth import Caller
 from content_server.context import ServerContext
 from content_server.errors import ApiError
 from content_server.manifests import etag_matches
+from content_server.scope import Action, forbidden
 from content_server.uploads import MultipartReceiver, UploadFormError, boundary_of
 from content_server.video_probe import ProbeUnavailable
 from content_server.videos import probe_unavailable, save_facts
@@ -35,14 +37,17 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 MULTIPART_SLACK_BYTES = 1024 * 1024  # form framing on top of the file itself
 
 
-def build_router(ctx: ServerContext, require_admin: Callable[..., None]) -> APIRouter:
+def build_router(ctx: ServerContext) -> APIRouter:
     """Routes for uploading and serving assets."""
     router = APIRouter()
 
-    @router.post("/api/assets", status_code=201, dependencies=[Depends(require_admin)])
-    async def upload_asset(request: Request, purpose: str = "image") -> dict[str, Any]:
+    @router.post("/api/assets", status_code=201)
+    async def upload_asset(request: Request, who: Caller, purpose: str = "image") -> dict[str, Any]:
         """Upload one file (multipart field ``file``); ``purpose`` is ``image``, ``video``
-        (probed: the answer has ``video`` with length and codecs) or ``any``."""
+        (probed: the answer has ``video`` with length and codecs) or ``any``. Any publisher
+        may upload: an asset belongs to no node and reaches screens only through an item."""
+        if not who.may_somewhere(Action.PUBLISH):
+            raise forbidden(Action.PUBLISH)
         stored = await receive_upload(ctx, request, purpose)
         return await run_in_threadpool(record_asset, ctx, stored)
 

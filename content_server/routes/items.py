@@ -1,4 +1,4 @@
-"""``/api/items``: publish, withdraw and list items (admin only)."""
+"""``/api/items``: publish, withdraw and list items, each within the caller's scope."""
 
 from __future__ import annotations
 
@@ -8,43 +8,54 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends
+from fastapi import APIRouter, Body
 
 from content_cache.wire import AssetRef
 from content_server import db
+from content_server.auth import Caller
 from content_server.context import ServerContext
 from content_server.errors import ApiError
 from content_server.items import ItemDraft, build_item, is_valid_id, new_item_id, target_label
 from content_server.org.edit import check_target_node
 from content_server.org.tree import listeners_of
+from content_server.scope import (
+    SUPERUSER,
+    Action,
+    Principal,
+    check_target,
+    check_thing,
+    visible_targets,
+)
 from content_server.timefmt import from_db
 from content_server.videos import complete_video_payload
 
 log = logging.getLogger("content_server")
 
 
-def build_router(ctx: ServerContext, require_admin: Callable[..., None]) -> APIRouter:
+def build_router(ctx: ServerContext) -> APIRouter:
     """Routes for items."""
-    router = APIRouter(prefix="/api/items", dependencies=[Depends(require_admin)])
+    router = APIRouter(prefix="/api/items")
 
     @router.post("", status_code=201)
-    def publish_item(payload: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
+    def publish_item(payload: Annotated[dict[str, Any], Body()], who: Caller) -> dict[str, Any]:
         """Publish an item: the wire item's fields plus ``to`` (``all``, ``node:<id>`` or a
-        screen id)."""
-        return publish(ctx, payload)
+        screen id); the caller must be a publisher of that target."""
+        return publish(ctx, payload, principal=who)
 
     @router.delete("/{item_id}")
-    def withdraw_item(item_id: str) -> dict[str, Any]:
-        """Withdraw an item from every screen it was published to."""
-        return withdraw(ctx, item_id)
+    def withdraw_item(item_id: str, who: Caller) -> dict[str, Any]:
+        """Withdraw an item from every screen it was published to (a publisher of its
+        target; an item outside the caller's scope is 404, as if it did not exist)."""
+        return withdraw(ctx, item_id, principal=who)
 
     @router.get("")
-    def list_items() -> dict[str, Any]:
-        """Items, newest first, with their status at this moment."""
+    def list_items(who: Caller) -> dict[str, Any]:
+        """Items the caller may view, newest first, with their status at this moment."""
         now = ctx.clock()
-        with ctx.db.connect() as conn:
+        with ctx.db.connect() as conn, db.read_transaction(conn):
             rows = db.list_items(conn)
-        return {"items": [_summary(row, now) for row in rows]}
+            shown = visible_targets(conn, who, (str(row["target"]) for row in rows))
+        return {"items": [_summary(row, now) for row in rows if row["target"] in shown]}
 
     return router
 
@@ -55,6 +66,7 @@ def publish(
     *,
     item_id: str | None = None,
     also: Callable[[sqlite3.Connection, ItemDraft], None] | None = None,
+    principal: Principal = SUPERUSER,
 ) -> dict[str, Any]:
     """Validate and store a new item; returns ``{"id", "revision"}``.
 
@@ -64,6 +76,7 @@ def publish(
         item_id: the id to use (default: a fresh one).
         also: called with the connection and the validated item inside the transaction that
             stores it (a meeting stores its sign-in row there), so both are stored or neither.
+        principal: the caller; must be a publisher of the target.
     """
     now = ctx.clock()
     item_id = item_id or new_item_id(str(payload.get("kind")))
@@ -72,6 +85,7 @@ def publish(
             payload = complete_video_payload(conn, payload)
         draft = build_item(payload, item_id, lambda sha256: _asset_ref(conn, sha256), now)
         with db.write_transaction(conn):
+            check_target(conn, principal, draft.target, Action.PUBLISH)
             check_target_node(conn, draft.target)
             seq = db.add_change(conn, "publish", draft.target, item_id, now)
             db.add_item(conn, _new_item(draft), seq, now)
@@ -83,7 +97,7 @@ def publish(
     return {"id": item_id, "revision": seq}
 
 
-def withdraw(ctx: ServerContext, item_id: str) -> dict[str, Any]:
+def withdraw(ctx: ServerContext, item_id: str, principal: Principal = SUPERUSER) -> dict[str, Any]:
     """Withdraw an item; withdrawing it again is harmless. Returns ``{"id", "revision"}``."""
     not_found = ApiError(404, "item_not_found", f"找不到内容 {item_id[:64]}")
     if not is_valid_id(item_id):
@@ -93,6 +107,7 @@ def withdraw(ctx: ServerContext, item_id: str) -> dict[str, Any]:
         row = db.get_item(conn, item_id)
         if row is None:
             raise not_found
+        check_thing(conn, principal, str(row["target"]), Action.PUBLISH, not_found)
         if row["withdrawn_at"] is not None:
             return {"id": item_id, "revision": int(row["changed_seq"])}
         target = str(row["target"])

@@ -1,22 +1,23 @@
-"""Learning records: screens post them, admins read the totals (``content_server.learning``)."""
+"""Learning records: screens post them, viewers read the totals of their subtree
+(``content_server.learning``)."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends
 
-from content_server.auth import screen_guard
+from content_server.auth import Caller, screen_guard
 from content_server.context import ServerContext
 from content_server.items import check_screen_id
 from content_server.learning import store_batch, totals
+from content_server.scope import Action, path_filter
 
 log = logging.getLogger("content_server")
 
 
-def build_router(ctx: ServerContext, require_admin: Callable[..., None]) -> APIRouter:
+def build_router(ctx: ServerContext) -> APIRouter:
     """Routes for learning records."""
     router = APIRouter()
     # Like the manifest: the screen's own token (or the admin token).
@@ -41,11 +42,12 @@ def build_router(ctx: ServerContext, require_admin: Callable[..., None]) -> APIR
         )
         return answer
 
-    @router.get("/api/learning/totals", dependencies=[Depends(require_admin)])
-    def get_learning_totals(by: str = "course") -> dict[str, Any]:
-        """Watch seconds, plays and completions per ``course`` or per ``branch``."""
+    @router.get("/api/learning/totals")
+    def get_learning_totals(who: Caller, by: str = "course") -> dict[str, Any]:
+        """Watch seconds, plays and completions per ``course`` or per ``branch``, counting
+        the records of screens in the subtrees the caller may view."""
         with ctx.db.connect() as conn:
-            rows = totals(conn, by)
+            rows = totals(conn, by, path_filter(who, Action.VIEW, "node_path"))
         return {"by": by, "totals": rows}
 
     return router

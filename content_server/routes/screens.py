@@ -1,12 +1,13 @@
 """``/api/screens/{id}``: a screen's manifest and events (for the screen, with its token, or
-admins), its token and its settings (for admins); ``/api/screens/all/settings`` are the
-settings for every screen."""
+the superuser), its token (administrators of its node) and its settings (viewers read,
+publishers change); ``/api/screens/all/settings`` are the settings for every screen (roles on
+the root)."""
 
 from __future__ import annotations
 
 import logging
 import sqlite3
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 
@@ -15,11 +16,18 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response, StreamingResponse
 
 from content_server import db
-from content_server.auth import screen_guard, screen_token
+from content_server.auth import Caller, screen_guard, screen_token
 from content_server.context import ServerContext
 from content_server.items import ALL_SCREENS, check_screen_id
 from content_server.manifests import build_manifest, etag_matches, render, screen_revision
-from content_server.org.tree import listeners_of, placement
+from content_server.org.tree import ROOT_ID, get_node, listeners_of, placement
+from content_server.scope import (
+    Action,
+    Principal,
+    check_node,
+    check_screen,
+    forbidden,
+)
 from content_server.screen_settings import (
     COMBINED_FIELDS,
     STOP_FIELD,
@@ -42,7 +50,7 @@ LAST_SEEN_RESOLUTION = timedelta(seconds=30)
 KEEPALIVE_SECONDS = 15.0
 
 
-def build_router(ctx: ServerContext, require_admin: Callable[..., None]) -> APIRouter:
+def build_router(ctx: ServerContext) -> APIRouter:
     """Routes for screens."""
     router = APIRouter(prefix="/api/screens/{screen_id}")
     # A manifest can carry meeting sign-in secrets: only the screen itself (its own token)
@@ -85,28 +93,47 @@ def build_router(ctx: ServerContext, require_admin: Callable[..., None]) -> APIR
         headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
         return StreamingResponse(stream(), media_type="text/event-stream", headers=headers)
 
-    @router.get("/token", dependencies=[Depends(require_admin)])
-    def get_token(screen_id: str) -> dict[str, str]:
-        """The screen's token (for its ``screen_token`` setting) and the config line to paste."""
+    @router.get("/token")
+    def get_token(screen_id: str, who: Caller) -> dict[str, str]:
+        """The screen's token (for its ``screen_token`` setting) and the config line to paste;
+        for administrators of the screen's node."""
         check_screen_id(screen_id)
+        check_level(ctx, who, screen_id, Action.ADMINISTER)
         token = screen_token(ctx.screen_key, screen_id)
         return {"screen_id": screen_id, "token": token, "config": f'screen_token = "{token}"'}
 
     # The settings routes take ``all`` for the settings of every screen.
-    @router.get("/settings", dependencies=[Depends(require_admin)])
-    def get_settings(screen_id: str) -> dict[str, Any]:
+    @router.get("/settings")
+    def get_settings(screen_id: str, who: Caller) -> dict[str, Any]:
         """The settings of a screen (effective, its own, those for all screens), or of ``all``."""
         level = check_screen_id(screen_id, allow_all=True)
+        check_level(ctx, who, level, Action.VIEW)
         with ctx.db.connect() as conn, db.read_transaction(conn):
             return settings_view(conn, level)
 
-    @router.put("/settings", dependencies=[Depends(require_admin)])
-    def put_settings(screen_id: str, changes: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
-        """Change some settings of a screen or of ``all``; a field set to null is removed from
-        that level (it follows the level below again)."""
-        return update_settings(ctx, check_screen_id(screen_id, allow_all=True), changes)
+    @router.put("/settings")
+    def put_settings(
+        screen_id: str, changes: Annotated[dict[str, Any], Body()], who: Caller
+    ) -> dict[str, Any]:
+        """Change some settings of a screen or of ``all`` (emergency stops included); a field
+        set to null is removed from that level (it follows the level below again)."""
+        level = check_screen_id(screen_id, allow_all=True)
+        check_level(ctx, who, level, Action.PUBLISH)
+        return update_settings(ctx, level, changes)
 
     return router
+
+
+def check_level(ctx: ServerContext, who: Principal, level: str, action: Action) -> None:
+    """The scope check of a settings level: ``all`` is the root (403 without a role there),
+    a screen its node (404 ``screen_not_found`` outside what the caller may view)."""
+    if who.superuser:
+        return
+    with ctx.db.connect() as conn, db.read_transaction(conn):
+        if level == ALL_SCREENS:
+            check_node(who, get_node(conn, ROOT_ID), action, forbidden(action))
+        else:
+            check_screen(conn, who, level, action)
 
 
 def update_settings(ctx: ServerContext, level: str, changes: dict[str, Any]) -> dict[str, Any]:

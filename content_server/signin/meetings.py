@@ -26,7 +26,9 @@ from content_server.context import ServerContext
 from content_server.errors import ApiError, describe_errors
 from content_server.items import ItemDraft, localize_datetimes, new_item_id
 from content_server.routes.items import publish
-from content_server.signin.roster import check_branch, count_members
+from content_server.scope import SUPERUSER, Action, Principal, check_branch
+from content_server.signin.roster import check_branch as branch_problem
+from content_server.signin.roster import count_members
 from content_server.timefmt import from_db, to_db
 
 MEETING_TYPES = ("支部党员大会", "支部委员会", "党小组会", "党课", "主题党日")
@@ -98,7 +100,12 @@ def signin_page_url(base_url: str, meeting_id: str) -> str:
     return f"{base_url.rstrip('/')}/m/{meeting_id}"
 
 
-def create_meeting(ctx: ServerContext, payload: dict[str, Any], base_url: str) -> dict[str, Any]:
+def create_meeting(
+    ctx: ServerContext,
+    payload: dict[str, Any],
+    base_url: str,
+    principal: Principal = SUPERUSER,
+) -> dict[str, Any]:
     """Check ``payload``, store the meeting and publish it to its screens.
 
     Returns:
@@ -108,6 +115,8 @@ def create_meeting(ctx: ServerContext, payload: dict[str, Any], base_url: str) -
         ApiError: 422 with one Chinese line (bad type, branch, times, unknown field...).
     """
     request = _parse(payload)
+    with ctx.db.connect() as conn:
+        check_branch(conn, principal, request.branch, Action.PUBLISH)
     now = ctx.clock()
     opens_at = request.opens_at or request.start - SIGNIN_OPENS_BEFORE
     closes_at = request.closes_at or request.start + SIGNIN_CLOSES_AFTER
@@ -139,7 +148,7 @@ def create_meeting(ctx: ServerContext, payload: dict[str, Any], base_url: str) -
     def store(conn: sqlite3.Connection, draft: ItemDraft) -> None:
         _insert(conn, draft, request, opens_at, closes_at, secret, now)
 
-    result = publish(ctx, item, item_id=meeting_id, also=store)
+    result = publish(ctx, item, item_id=meeting_id, also=store, principal=principal)
     with ctx.db.connect() as conn:
         expected = count_members(conn, request.branch)
     return {
@@ -183,7 +192,7 @@ def _parse(payload: dict[str, Any]) -> MeetingRequest:
             "bad_meeting_type",
             f"会议类型不正确：{request.meeting_type[:20]!r}（可选 {'、'.join(MEETING_TYPES)}）",
         )
-    problem = check_branch(request.branch)
+    problem = branch_problem(request.branch)
     if problem:
         raise ApiError(422, "bad_branch", problem)
     if not request.title.strip():

@@ -1,6 +1,7 @@
 """HTTP routes of meeting sign-in.
 
-Admin (bearer token):
+With a caller (``Authorization: Bearer``), each checked by ``content_server.scope``
+(rosters by the branch's node, meetings by their target; viewers read, publishers write):
     PUT  /api/branches/{branch}/roster          import a roster (the CSV file's bytes as body)
     GET  /api/branches/{branch}/roster          the roster (names and member numbers only)
     POST /api/meetings                          create a meeting and publish it to screens
@@ -21,18 +22,26 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from typing import Annotated, Any
 from urllib.parse import quote, unquote
 
-from fastapi import APIRouter, Body, Depends, Form, Query, Request
+from fastapi import APIRouter, Body, Form, Query, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import HTMLResponse, Response, StreamingResponse
 
 from content_server import db
+from content_server.auth import Caller
 from content_server.context import ServerContext
 from content_server.errors import ApiError
 from content_server.items import is_valid_id
+from content_server.scope import (
+    Action,
+    Principal,
+    check_branch,
+    check_thing,
+    visible_targets,
+)
 from content_server.signin.attendance import attendance_record, live_count, record_csv
 from content_server.signin.meetings import (
     MeetingRow,
@@ -45,10 +54,10 @@ from content_server.signin.phone import Client, PhoneAnswer, PhoneDesk, new_devi
 from content_server.signin.roster import (
     RosterCsvError,
     branch_members,
-    check_branch,
     parse_roster,
     replace_roster,
 )
+from content_server.signin.roster import check_branch as branch_problem
 
 log = logging.getLogger("content_server.signin")
 
@@ -69,26 +78,30 @@ def topic(meeting_id: str) -> str:
     return f"meeting:{meeting_id}"
 
 
-def build_router(ctx: ServerContext, require_admin: Callable[..., None]) -> APIRouter:
+def build_router(ctx: ServerContext) -> APIRouter:
     """Routes for rosters, meetings, the live count and the phone page."""
     router = APIRouter()
-    admin = [Depends(require_admin)]
     desk = PhoneDesk(ctx.db, ctx.clock, lambda mid, rev: ctx.notifier.notify_topic(topic(mid), rev))
 
-    @router.put("/api/branches/{branch}/roster", dependencies=admin)
+    @router.put("/api/branches/{branch}/roster")
     async def put_roster(
-        branch: str, request: Request, filename: Annotated[str, Query(max_length=200)] = "名单.csv"
+        branch: str,
+        request: Request,
+        who: Caller,
+        filename: Annotated[str, Query(max_length=200)] = "名单.csv",
     ) -> dict[str, Any]:
         """Replace the branch's roster with the CSV file sent as the body."""
-        problem = check_branch(branch)
+        problem = branch_problem(branch)
         if problem:
             raise ApiError(422, "bad_branch", problem)
+        await run_in_threadpool(_check_branch, ctx, who, branch, Action.PUBLISH)
         data = await _read_body(request, MAX_ROSTER_BYTES)
         return await run_in_threadpool(_import_roster, ctx, branch, data, filename)
 
-    @router.get("/api/branches/{branch}/roster", dependencies=admin)
-    def get_roster(branch: str) -> dict[str, Any]:
+    @router.get("/api/branches/{branch}/roster")
+    def get_roster(branch: str, who: Caller) -> dict[str, Any]:
         """The branch's members: name, member number and whether a phone is known."""
+        _check_branch(ctx, who, branch, Action.VIEW)
         with ctx.db.connect() as conn:
             members = branch_members(conn, branch)
         return {
@@ -99,40 +112,45 @@ def build_router(ctx: ServerContext, require_admin: Callable[..., None]) -> APIR
             ],
         }
 
-    @router.post("/api/meetings", status_code=201, dependencies=admin)
-    def post_meeting(payload: Annotated[dict[str, Any], Body()], request: Request) -> Any:
-        """Create a meeting and publish it to ``to`` as a ``meeting`` item."""
-        return create_meeting(ctx, payload, public_base_url(ctx, request))
+    @router.post("/api/meetings", status_code=201)
+    def post_meeting(
+        payload: Annotated[dict[str, Any], Body()], request: Request, who: Caller
+    ) -> Any:
+        """Create a meeting and publish it to ``to`` as a ``meeting`` item (a publisher of
+        both ``to`` and the branch)."""
+        return create_meeting(ctx, payload, public_base_url(ctx, request), who)
 
-    @router.get("/api/meetings", dependencies=admin)
-    def get_meetings(request: Request) -> dict[str, Any]:
-        """Meetings, the latest start first (no secrets)."""
+    @router.get("/api/meetings")
+    def get_meetings(request: Request, who: Caller) -> dict[str, Any]:
+        """Meetings the caller may view, the latest start first (no secrets)."""
         base = public_base_url(ctx, request)
-        with ctx.db.connect() as conn:
-            return {"meetings": [m.summary(base) for m in list_meetings(conn)]}
+        with ctx.db.connect() as conn, db.read_transaction(conn):
+            meetings = list_meetings(conn)
+            shown = visible_targets(conn, who, (m.target for m in meetings))
+        return {"meetings": [m.summary(base) for m in meetings if m.target in shown]}
 
-    @router.get("/api/meetings/{meeting_id}", dependencies=admin)
-    def get_one_meeting(meeting_id: str, request: Request) -> dict[str, Any]:
+    @router.get("/api/meetings/{meeting_id}")
+    def get_one_meeting(meeting_id: str, request: Request, who: Caller) -> dict[str, Any]:
         """One meeting (no secret) and its live count."""
-        meeting = _meeting(ctx, meeting_id)
+        meeting = _meeting(ctx, meeting_id, who)
         with ctx.db.connect() as conn:
             live = live_count(conn, meeting)
         return {**meeting.summary(public_base_url(ctx, request)), "live": live}
 
-    @router.get("/api/meetings/{meeting_id}/attendance.csv", dependencies=admin)
-    def get_attendance_csv(meeting_id: str) -> Response:
+    @router.get("/api/meetings/{meeting_id}/attendance.csv")
+    def get_attendance_csv(meeting_id: str, who: Caller) -> Response:
         """The attendance record as CSV: 姓名, 党员编号, 状态, 签到时间, 请假事由."""
-        meeting = _meeting(ctx, meeting_id)
+        meeting = _meeting(ctx, meeting_id, who)
         with ctx.db.connect() as conn:
             body = record_csv(attendance_record(conn, meeting))
         name = quote(f"签到表-{meeting.title[:40]}.csv")
         headers = {"Content-Disposition": f"attachment; filename*=UTF-8''{name}"}
         return Response(body, media_type="text/csv; charset=utf-8", headers=headers)
 
-    @router.get("/api/meetings/{meeting_id}/attendance", dependencies=admin)
-    def get_attendance_page(meeting_id: str) -> HTMLResponse:
+    @router.get("/api/meetings/{meeting_id}/attendance")
+    def get_attendance_page(meeting_id: str, who: Caller) -> HTMLResponse:
         """The attendance record as a page to print (A4)."""
-        meeting = _meeting(ctx, meeting_id)
+        meeting = _meeting(ctx, meeting_id, who)
         with ctx.db.connect() as conn:
             record = attendance_record(conn, meeting)
         return HTMLResponse(record_page(meeting, record, ctx.clock()), headers=HTML_HEADERS)
@@ -204,14 +222,23 @@ def build_router(ctx: ServerContext, require_admin: Callable[..., None]) -> APIR
     return router
 
 
-def _meeting(ctx: ServerContext, meeting_id: str) -> MeetingRow:
+def _meeting(ctx: ServerContext, meeting_id: str, who: Principal | None = None) -> MeetingRow:
+    """The meeting; with ``who``, only if that caller may view it (else the same 404)."""
+    missing = ApiError(404, "meeting_not_found", f"找不到会议 {meeting_id[:64]}")
     meeting = None
     if is_valid_id(meeting_id):
         with ctx.db.connect() as conn:
             meeting = get_meeting(conn, meeting_id)
+            if meeting is not None and who is not None:
+                check_thing(conn, who, meeting.target, Action.VIEW, missing)
     if meeting is None:
-        raise ApiError(404, "meeting_not_found", f"找不到会议 {meeting_id[:64]}")
+        raise missing
     return meeting
+
+
+def _check_branch(ctx: ServerContext, who: Principal, branch: str, action: Action) -> None:
+    with ctx.db.connect() as conn:
+        check_branch(conn, who, branch, action)
 
 
 def _live_event(ctx: ServerContext, meeting: MeetingRow) -> bytes:

@@ -1,0 +1,355 @@
+"""Every route of the app, from ``app.routes``, has a scope decision here; a route added
+without one fails ``test_every_route_has_a_decision``.
+
+The caller is 李委员, administrator and publisher of 第二党支部 (branch b). Each request
+names things of the sibling 第一党支部 (branch a): its node, its screen, its items, its
+meeting, its roster, its people. A scoped route must answer 403 or 404 (never 401: the
+caller's token is good) and leave every table as it was; a list must leave out everything
+of branch a; a screen's own route refuses anything but that screen's token (401).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from account_helpers import add_account, bearer, login, personal_token
+from fastapi.testclient import TestClient
+from org_helpers import committee_with_two_branches
+from server_helpers import AUTH, screen_auth
+
+ROSTER = "姓名,党员编号,手机号\n张三,A001,13800000001\n".encode()
+
+Ids = dict[str, Any]
+Request = tuple[str, str, dict[str, Any]]  # method, url, keyword arguments for the client
+
+
+@dataclass(frozen=True)
+class Public:
+    reason: str
+
+
+@dataclass(frozen=True)
+class ScreenOnly:
+    """A screen's own route: only that screen's token (or the admin token) opens it."""
+
+    path: Callable[[Ids], str]
+
+
+@dataclass(frozen=True)
+class OwnAccount:
+    reason: str
+
+
+@dataclass(frozen=True)
+class Scoped:
+    requests: Callable[[Ids], list[Request]]
+
+
+@dataclass(frozen=True)
+class Filtered:
+    """A list: answered, but with nothing of branch a in it."""
+
+    url: str
+    hidden: Callable[[Ids], list[str]]
+
+
+def _post_meeting(to: str, branch: str) -> Request:
+    body = {
+        "meeting_type": "党课",
+        "title": "越权的会议",
+        "branch": branch,
+        "place": "活动室",
+        "start": "2026-06-02T09:00",
+        "end": "2026-06-02T10:00",
+        "to": to,
+    }
+    return ("POST", "/api/meetings", {"json": body})
+
+
+DECISIONS: dict[tuple[str, str], object] = {
+    ("GET", "/healthz"): Public("liveness for load balancers; says nothing"),
+    ("GET", "/api/openapi.json"): Public("the API's schema; the same for everyone"),
+    ("GET", "/assets/{sha256}"): Public(
+        "content-addressed and immutable; only a manifest names a hash (see Screen credentials)"
+    ),
+    ("HEAD", "/assets/{sha256}"): Public("as GET /assets/{sha256}"),
+    ("GET", "/api/meetings/{meeting_id}/live"): Public(
+        "the live count already on the screen; never the secret"
+    ),
+    ("GET", "/api/meetings/{meeting_id}/live/events"): Public("as /live, as a stream"),
+    ("GET", "/m/{meeting_id}"): Public("the phone page a scanned code opens; checks the code"),
+    ("POST", "/m/{meeting_id}"): Public("phone sign-in; checks the rotating code and the roster"),
+    ("POST", "/m/{meeting_id}/leave"): Public("phone leave request; checks the roster"),
+    ("POST", "/api/login"): Public("the way in; rate-limited per account and address"),
+    ("POST", "/api/logout"): OwnAccount("ends the caller's own session"),
+    ("GET", "/api/me"): OwnAccount("the caller's own name and roles"),
+    ("POST", "/api/me/password"): OwnAccount("the caller's own password"),
+    ("POST", "/api/me/tokens"): OwnAccount("a token of the caller's own"),
+    ("GET", "/api/me/tokens"): OwnAccount("the caller's own tokens"),
+    ("POST", "/api/assets"): OwnAccount(
+        "any publisher may upload: an asset belongs to no node and reaches a screen only "
+        "through an item, which is scoped"
+    ),
+    ("GET", "/api/screens/{screen_id}/manifest"): ScreenOnly(
+        lambda ids: "/api/screens/screen-a/manifest"
+    ),
+    ("GET", "/api/screens/{screen_id}/events"): ScreenOnly(
+        lambda ids: "/api/screens/screen-a/events"
+    ),
+    ("POST", "/api/screens/{screen_id}/learning-records"): ScreenOnly(
+        lambda ids: "/api/screens/screen-a/learning-records"
+    ),
+    ("DELETE", "/api/me/tokens/{token_id}"): Scoped(
+        lambda ids: [("DELETE", f"/api/me/tokens/{ids['alice_token']}", {})]
+    ),
+    ("POST", "/api/items"): Scoped(
+        lambda ids: [
+            ("POST", "/api/items", {"json": {"kind": "notice", "text": "x", "to": to}})
+            for to in (f"node:{ids['a']}", "screen-a", "all", f"node:{ids['committee']}")
+        ]
+    ),
+    ("DELETE", "/api/items/{item_id}"): Scoped(
+        lambda ids: [("DELETE", f"/api/items/{item}", {}) for item in ids["a_items"]]
+    ),
+    ("GET", "/api/items"): Filtered("/api/items", lambda ids: ids["a_items"]),
+    ("GET", "/api/screens/{screen_id}/token"): Scoped(
+        lambda ids: [("GET", "/api/screens/screen-a/token", {})]
+    ),
+    ("GET", "/api/screens/{screen_id}/settings"): Scoped(
+        lambda ids: [("GET", f"/api/screens/{s}/settings", {}) for s in ("screen-a", "all")]
+    ),
+    ("PUT", "/api/screens/{screen_id}/settings"): Scoped(
+        lambda ids: [
+            ("PUT", f"/api/screens/{s}/settings", {"json": {"emergency_stop": True}})
+            for s in ("screen-a", "all")
+        ]
+    ),
+    ("GET", "/api/learning/totals"): Filtered(
+        "/api/learning/totals?by=course", lambda ids: [ids["course"]]
+    ),
+    ("PUT", "/api/branches/{branch}/roster"): Scoped(
+        lambda ids: [("PUT", "/api/branches/第一党支部/roster", {"content": ROSTER})]
+    ),
+    ("GET", "/api/branches/{branch}/roster"): Scoped(
+        lambda ids: [("GET", "/api/branches/第一党支部/roster", {})]
+    ),
+    ("POST", "/api/meetings"): Scoped(
+        lambda ids: [
+            _post_meeting(f"node:{ids['a']}", "第二党支部"),
+            _post_meeting(f"node:{ids['b']}", "第一党支部"),
+        ]
+    ),
+    ("GET", "/api/meetings"): Filtered("/api/meetings", lambda ids: [ids["meeting"]]),
+    ("GET", "/api/meetings/{meeting_id}"): Scoped(
+        lambda ids: [("GET", f"/api/meetings/{ids['meeting']}", {})]
+    ),
+    ("GET", "/api/meetings/{meeting_id}/attendance.csv"): Scoped(
+        lambda ids: [("GET", f"/api/meetings/{ids['meeting']}/attendance.csv", {})]
+    ),
+    ("GET", "/api/meetings/{meeting_id}/attendance"): Scoped(
+        lambda ids: [("GET", f"/api/meetings/{ids['meeting']}/attendance", {})]
+    ),
+    ("GET", "/api/org/nodes"): Filtered("/api/org/nodes", lambda ids: ["第一党支部", "机关党委"]),
+    ("POST", "/api/org/nodes"): Scoped(
+        lambda ids: [
+            ("POST", "/api/org/nodes", {"json": {"parent_id": p, "kind": "党小组", "name": "组"}})
+            for p in (ids["a"], ids["committee"])
+        ]
+    ),
+    ("GET", "/api/org/nodes/{node_id}"): Scoped(
+        lambda ids: [("GET", f"/api/org/nodes/{ids['a']}", {})]
+    ),
+    ("PATCH", "/api/org/nodes/{node_id}"): Scoped(
+        lambda ids: [
+            ("PATCH", f"/api/org/nodes/{ids['a']}", {"json": {"name": "改名"}}),
+            ("PATCH", f"/api/org/nodes/{ids['b']}", {"json": {"parent_id": ids["a"]}}),
+            ("PATCH", f"/api/org/nodes/{ids['b']}", {"json": {"name": "自己改名"}}),
+        ]
+    ),
+    ("DELETE", "/api/org/nodes/{node_id}"): Scoped(
+        lambda ids: [("DELETE", f"/api/org/nodes/{n}", {}) for n in (ids["a"], ids["b"])]
+    ),
+    ("GET", "/api/screens/{screen_id}/node"): Scoped(
+        lambda ids: [("GET", "/api/screens/screen-a/node", {})]
+    ),
+    ("PUT", "/api/screens/{screen_id}/node"): Scoped(
+        lambda ids: [
+            ("PUT", "/api/screens/screen-a/node", {"json": {"node_id": ids["b"]}}),
+            ("PUT", "/api/screens/screen-b/node", {"json": {"node_id": ids["a"]}}),
+        ]
+    ),
+    ("GET", "/api/accounts"): Filtered("/api/accounts", lambda ids: ["王书记"]),
+    ("POST", "/api/accounts"): Scoped(
+        lambda ids: [
+            (
+                "POST",
+                "/api/accounts",
+                {"json": {"name": "越权", "password": "password-123", "node_id": ids["a"]}},
+            )
+        ]
+    ),
+    ("PUT", "/api/accounts/{name}/password"): Scoped(
+        lambda ids: [("PUT", "/api/accounts/王书记/password", {"json": {"password": "x" * 12}})]
+    ),
+    ("POST", "/api/accounts/{name}/grants"): Scoped(
+        lambda ids: [
+            (
+                "POST",
+                "/api/accounts/王书记/grants",
+                {"json": {"node_id": ids["b"], "role": "viewer"}},
+            ),
+            (
+                "POST",
+                "/api/accounts/李委员/grants",
+                {"json": {"node_id": ids["a"], "role": "publisher"}},
+            ),
+        ]
+    ),
+    ("DELETE", "/api/accounts/{name}/grants/{node_id}/{role}"): Scoped(
+        lambda ids: [
+            ("DELETE", f"/api/accounts/王书记/grants/{ids['a']}/publisher", {}),
+            ("DELETE", f"/api/accounts/李委员/grants/{ids['committee']}/viewer", {}),
+        ]
+    ),
+}
+
+
+def flat_routes(client: TestClient) -> list[Any]:
+    """Every route, with routers included by FastAPI (0.165 keeps an included router as one
+    ``_IncludedRouter`` entry of ``app.routes``; older versions copy its routes in)."""
+    flat = []
+    for route in client.app.routes:  # type: ignore[attr-defined]
+        contexts = getattr(route, "effective_route_contexts", None)
+        if contexts is None:
+            flat.append(route)
+        else:
+            flat.extend(context.original_route for context in contexts())
+    return flat
+
+
+def route_keys(client: TestClient) -> set[tuple[str, str]]:
+    keys = set()
+    for route in flat_routes(client):
+        methods = set(getattr(route, "methods", None) or ())
+        if len(methods) > 1:
+            methods.discard("HEAD")  # the HEAD Starlette adds to a plain GET route
+        keys |= {(method, str(route.path)) for method in methods}
+    return keys
+
+
+def dump(data_dir: Path) -> list[str]:
+    conn = sqlite3.connect(data_dir / "content.db")
+    try:
+        return list(conn.iterdump())
+    finally:
+        conn.close()
+
+
+@pytest.fixture
+def world(client: TestClient) -> Ids:
+    """Two sibling branches with a screen, items, a meeting, a roster, learning and people."""
+    ids: Ids = committee_with_two_branches(client)
+    a_items = []
+    for to in (f"node:{ids['a']}", "screen-a"):
+        answer = client.post(
+            "/api/items", headers=AUTH, json={"kind": "notice", "text": "一支部", "to": to}
+        )
+        a_items.append(answer.json()["id"])
+    roster = client.put("/api/branches/第一党支部/roster", headers=AUTH, content=ROSTER)
+    assert roster.status_code == 200, roster.text
+    meeting = client.post(
+        "/api/meetings",
+        headers=AUTH,
+        json=_post_meeting(f"node:{ids['a']}", "第一党支部")[2]["json"],
+    )
+    assert meeting.status_code == 201, meeting.text
+    course = a_items[0]
+    record = {
+        "id": "0b4e7c5e-5f0e-4b8e-9d0a-1c2b3d4e5f60",
+        "course_id": course,
+        "title": "课程",
+        "category": "党史故事",
+        "started_at": "2026-06-01T11:00:00+08:00",
+        "seconds_watched": 60,
+        "completed": True,
+    }
+    posted = client.post(
+        "/api/screens/screen-a/learning-records",
+        headers=screen_auth(client, "screen-a"),
+        json={"records": [record]},
+    )
+    assert posted.json()["accepted"] == 1, posted.text
+    add_account(client, "王书记", ids["a"], "publisher", "administrator")
+    alice = personal_token(client, login(client, "王书记"))
+    add_account(client, "李委员", ids["b"], "publisher", "administrator")
+    caller = personal_token(client, login(client, "李委员"))
+    ids.update(
+        a_items=a_items,
+        meeting=meeting.json()["id"],
+        course=course,
+        alice_token=alice["id"],
+        caller=bearer(caller["token"]),
+    )
+    return ids
+
+
+def test_every_route_has_a_decision(client: TestClient) -> None:
+    routes = route_keys(client)
+    schema = client.get("/api/openapi.json").json()["paths"]
+    documented = {(m.upper(), path) for path, ops in schema.items() for m in ops}
+    assert documented <= routes, "the walk over app.routes missed routes the schema has"
+    assert routes - DECISIONS.keys() == set(), "routes without a scope decision"
+    assert DECISIONS.keys() - routes == set(), "decisions for routes that do not exist"
+
+
+@pytest.mark.parametrize("key", sorted(DECISIONS), ids=lambda key: f"{key[0]} {key[1]}")
+def test_a_caller_of_a_sibling_branch_reaches_nothing_of_it(
+    key: tuple[str, str], client: TestClient, world: Ids, data_dir: Path
+) -> None:
+    decision = DECISIONS[key]
+    caller = world["caller"]
+    before = dump(data_dir)
+    if isinstance(decision, (Public, OwnAccount)):
+        assert decision.reason
+        return
+    if isinstance(decision, ScreenOnly):
+        method = key[0]
+        answer = client.request(method, decision.path(world), headers=caller, json={"records": []})
+        assert answer.status_code == 401, answer.text
+        assert answer.json()["code"] == "screen_unauthorized"
+    elif isinstance(decision, Filtered):
+        answer = client.get(decision.url, headers=caller)
+        assert answer.status_code == 200, answer.text
+        for hidden in decision.hidden(world):
+            assert str(hidden) not in answer.text
+        # ...while the superuser does see them (the filter is not an accident of the data).
+        everything = client.get(decision.url, headers=AUTH).text
+        assert all(str(hidden) in everything for hidden in decision.hidden(world))
+    else:
+        assert isinstance(decision, Scoped)
+        for method, url, kwargs in decision.requests(world):
+            answer = client.request(method, url, headers=caller, **kwargs)
+            assert answer.status_code in (403, 404), (method, url, answer.status_code, answer.text)
+            assert set(answer.json()) == {"detail", "code"}
+    assert dump(data_dir) == before
+
+
+def test_the_same_caller_does_reach_its_own_branch(client: TestClient, world: Ids) -> None:
+    caller = world["caller"]
+    notice = {"kind": "notice", "text": "二支部", "to": f"node:{world['b']}"}
+    item = client.post("/api/items", headers=caller, json=notice)
+    assert item.status_code == 201
+    assert client.delete(f"/api/items/{item.json()['id']}", headers=caller).status_code == 200
+    assert (
+        client.put(
+            "/api/screens/screen-b/settings", headers=caller, json={"emergency_stop": True}
+        ).status_code
+        == 200
+    )
+    assert client.get("/api/screens/screen-b/token", headers=caller).status_code == 200
+    assert client.get(f"/api/org/nodes/{world['b']}", headers=caller).status_code == 200
