@@ -1,5 +1,5 @@
 """``kiosk admin``: manage the organisation tree and where screens belong, over the server's
-HTTP API with the admin token (like ``kiosk publish``).
+HTTP API with a personal API token (``kiosk login``) or the admin token (like ``kiosk publish``).
 
     kiosk admin org list
     kiosk admin org add NAME --kind 党支部 [--parent NODE]
@@ -7,10 +7,16 @@ HTTP API with the admin token (like ``kiosk publish``).
     kiosk admin org move NODE --parent NODE
     kiosk admin org remove NODE
     kiosk admin screen assign SCREEN_ID --node NODE
+    kiosk admin user list
+    kiosk admin user add NAME --node NODE [--role ROLE]...   (password: asked, or stdin)
+    kiosk admin user grant NAME ROLE --node NODE
+    kiosk admin user revoke NAME ROLE --node NODE
+    kiosk admin user passwd NAME                               (password: asked, or stdin)
 
 NODE is an id, a unique name or ``上级/名称`` (``content_server.org.names``). The last line of
 ``add``, ``rename``, ``move`` and ``remove`` is the node's id; of ``screen assign``, the
-screen's new revision. Every error is one line on stderr and a non-zero exit code.
+screen's new revision; of the ``user`` actions, the account's name. Every error is one line
+on stderr and a non-zero exit code.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from content_server.account_cli import read_password
 from content_server.cli_common import (
     UsageError,
     connection_options,
@@ -29,6 +36,7 @@ from content_server.cli_common import (
 from content_server.client import PublishClient, PublishError
 from content_server.org.names import Tree
 from content_server.org.tree import KINDS
+from content_server.scope import ROLE_LABELS, ROLE_NAMES
 
 
 def add_admin_parser(
@@ -48,6 +56,8 @@ def add_admin_parser(
     groups = parser.add_subparsers(dest="group", metavar="GROUP", required=True)
     org = groups.add_parser("org", help="The organisation tree.", parents=[common])
     screen = groups.add_parser("screen", help="Screens.", parents=[common])
+    user = groups.add_parser("user", help="Accounts and their roles.", parents=[common])
+    user_actions = user.add_subparsers(dest="action", metavar="ACTION", required=True)
     org_actions = org.add_subparsers(dest="action", metavar="ACTION", required=True)
     screen_actions = screen.add_subparsers(dest="action", metavar="ACTION", required=True)
     node_help = "An organisation: its id, its name, or 上级/名称."
@@ -98,9 +108,51 @@ def add_admin_parser(
     assign.add_argument("--node", required=True, metavar="NODE", help=node_help)
     assign.set_defaults(run=_assign)
 
-    for each in (parser, org, screen, listing, add, rename, move, remove, assign):
+    users = _add_user_parsers(user_actions, common, node_help)
+    for each in (parser, org, screen, user, listing, add, rename, move, remove, assign, *users):
         one_line_errors(each)
     return parser
+
+
+def _add_user_parsers(
+    actions: argparse._SubParsersAction[argparse.ArgumentParser],
+    common: argparse.ArgumentParser,
+    node_help: str,
+) -> list[argparse.ArgumentParser]:
+    roles = f"One of {', '.join(ROLE_NAMES)}; a role reaches every organisation below NODE."
+    listing = actions.add_parser("list", help="Accounts you administer.", parents=[common])
+    listing.set_defaults(run=_user_list)
+    add = actions.add_parser(
+        "add",
+        help="Make an account (the password is asked, or read from stdin).",
+        parents=[common],
+    )
+    add.add_argument("name", metavar="NAME", help="The account's name.")
+    add.add_argument("--node", required=True, metavar="NODE", help=f"{node_help} Its home.")
+    add.add_argument(
+        "--role",
+        action="append",
+        default=[],
+        choices=ROLE_NAMES,
+        metavar="ROLE",
+        help=f"Give this role on --node (repeatable). {roles}",
+    )
+    add.set_defaults(run=_user_add)
+    grant = actions.add_parser("grant", help="Give a role on an organisation.", parents=[common])
+    revoke = actions.add_parser("revoke", help="Take a role back.", parents=[common])
+    for each, run in ((grant, _user_grant), (revoke, _user_revoke)):
+        each.add_argument("name", metavar="NAME", help="The account's name.")
+        each.add_argument("role", choices=ROLE_NAMES, metavar="ROLE", help=roles)
+        each.add_argument("--node", required=True, metavar="NODE", help=node_help)
+        each.set_defaults(run=run)
+    passwd = actions.add_parser(
+        "passwd",
+        help="Set a person's password (asked, or read from stdin); ends their sessions.",
+        parents=[common],
+    )
+    passwd.add_argument("name", metavar="NAME", help="The account's name.")
+    passwd.set_defaults(run=_user_passwd)
+    return [listing, add, grant, revoke, passwd]
 
 
 def admin_command(args: argparse.Namespace) -> int:
@@ -185,4 +237,57 @@ def _assign(client: PublishClient, args: argparse.Namespace) -> int:
     else:
         print(f"屏幕 {args.screen_id} 已在「{where}」，没有变化")
     print(answer["revision"])
+    return 0
+
+
+def _roles(account: dict[str, Any]) -> str:
+    grants = account["grants"]
+    if not grants:
+        return "暂无角色"
+    return "；".join(f"{g['path']}：{ROLE_LABELS[g['role']]}（{g['role']}）" for g in grants)
+
+
+def _user_list(client: PublishClient, args: argparse.Namespace) -> int:
+    accounts = client.accounts()
+    for account in accounts:
+        print(f"{account['name']}  〔{account['home']['path']}〕  {_roles(account)}")
+    print(f"共 {len(accounts)} 个账号")
+    return 0
+
+
+def _user_add(client: PublishClient, args: argparse.Namespace) -> int:
+    node = Tree.fetch(client).find(args.node)
+    password = read_password("新账号的密码：", confirm=True)
+    account = client.add_account(args.name, password, int(node["id"]))
+    for role in args.role:
+        account = client.grant(args.name, int(node["id"]), role)
+    print(f"已添加账号「{account['name']}」（{_roles(account)}）")
+    print(account["name"])
+    return 0
+
+
+def _user_grant(client: PublishClient, args: argparse.Namespace) -> int:
+    node = Tree.fetch(client).find(args.node)
+    account = client.grant(args.name, int(node["id"]), args.role)
+    said = "已授予" if account["changed"] else "已有"
+    print(f"{said}「{args.name}」在「{node['name']}」的{ROLE_LABELS[args.role]}角色")
+    print(args.name)
+    return 0
+
+
+def _user_revoke(client: PublishClient, args: argparse.Namespace) -> int:
+    node = Tree.fetch(client).find(args.node)
+    account = client.revoke(args.name, int(node["id"]), args.role)
+    print(
+        f"已收回「{args.name}」在「{node['name']}」的{ROLE_LABELS[args.role]}角色（现有：{_roles(account)}）"
+    )
+    print(args.name)
+    return 0
+
+
+def _user_passwd(client: PublishClient, args: argparse.Namespace) -> int:
+    password = read_password(f"「{args.name}」的新密码：", confirm=True)
+    answer = client.set_password(args.name, password)
+    print(f"已重设「{args.name}」的密码，结束了 {answer['ended_sessions']} 个登录会话")
+    print(args.name)
     return 0

@@ -8,6 +8,8 @@ import os
 import sys
 from typing import Any, NoReturn
 
+from content_server.credentials import stored_token
+
 PUBLISH_TOKEN_ENV = "KIOSK_TOKEN"
 
 
@@ -40,7 +42,10 @@ def connection_options(default: Any) -> argparse.ArgumentParser:
     options = argparse.ArgumentParser(add_help=False)
     options.add_argument("--server", default=default, help="Content server URL.")
     options.add_argument(
-        "--token", default=default, help=f"Admin token (default: ${PUBLISH_TOKEN_ENV})."
+        "--token",
+        default=default,
+        help=f"A personal API token or the admin token (default: ${PUBLISH_TOKEN_ENV}, "
+        "else the token kiosk login stored for --server).",
     )
     return options
 
@@ -53,8 +58,17 @@ def server_url(args: argparse.Namespace) -> str:
 
 
 def publish_token(args: argparse.Namespace) -> str:
-    """``--token`` or ``$KIOSK_TOKEN``, or a UsageError."""
+    """``--token``, ``$KIOSK_TOKEN``, or the token ``kiosk login`` stored for ``--server``;
+    else a UsageError."""
     token = args.token or os.environ.get(PUBLISH_TOKEN_ENV)
+    if not token and args.server:
+        try:
+            token = stored_token(str(args.server))
+        except OSError as exc:
+            raise UsageError(str(exc)) from None
     if not token:
-        raise UsageError(f"缺少令牌：请用 --token 或环境变量 {PUBLISH_TOKEN_ENV} 提供")
+        raise UsageError(
+            f"缺少令牌：请先 kiosk login --server {args.server or 'URL'} --name 账号，"
+            f"或用 --token、环境变量 {PUBLISH_TOKEN_ENV} 提供"
+        )
     return str(token)

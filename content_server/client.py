@@ -168,6 +168,50 @@ class PublishClient:
         path = f"/api/screens/{quote(screen_id, safe='')}/node"
         return self._request("PUT", path, json={"node_id": node_id})
 
+    def login(self, name: str, password: str) -> dict[str, Any]:
+        """Log in; returns ``{"name", "token", "expires_at"}`` (a session token)."""
+        return self._request("POST", "/api/login", json={"name": name, "password": password})
+
+    def logout(self) -> dict[str, Any]:
+        """End the session this client's token is."""
+        return self._request("POST", "/api/logout")
+
+    def me(self) -> dict[str, Any]:
+        """``{"name", "superuser", "grants": [{"node_id", "path", "role"}]}``."""
+        return self._request("GET", "/api/me")
+
+    def create_api_token(self, label: str) -> dict[str, Any]:
+        """A new personal API token; returns ``{"id", "label", "token", "created_at"}``."""
+        return self._request("POST", "/api/me/tokens", json={"label": label})
+
+    def revoke_api_token(self, token_id: int) -> dict[str, Any]:
+        """Revoke one of one's own personal API tokens."""
+        return self._request("DELETE", f"/api/me/tokens/{int(token_id)}")
+
+    def accounts(self) -> list[dict[str, Any]]:
+        """The accounts the caller administers, with their roles."""
+        return list(self._request("GET", "/api/accounts")["accounts"])
+
+    def add_account(self, name: str, password: str, node_id: int) -> dict[str, Any]:
+        """Make an account under a node; returns the account with its roles."""
+        body = {"name": name, "password": password, "node_id": node_id}
+        return self._request("POST", "/api/accounts", json=body)
+
+    def set_password(self, name: str, password: str) -> dict[str, Any]:
+        """Set a person's password; returns ``{"name", "ended_sessions"}``."""
+        path = f"/api/accounts/{quote(name, safe='')}/password"
+        return self._request("PUT", path, json={"password": password})
+
+    def grant(self, name: str, node_id: int, role: str) -> dict[str, Any]:
+        """Give ``role`` on a node; returns the account with ``changed``."""
+        path = f"/api/accounts/{quote(name, safe='')}/grants"
+        return self._request("POST", path, json={"node_id": node_id, "role": role})
+
+    def revoke(self, name: str, node_id: int, role: str) -> dict[str, Any]:
+        """Take back ``role`` on a node; returns the account."""
+        path = f"/api/accounts/{quote(name, safe='')}/grants/{int(node_id)}/{quote(role, safe='')}"
+        return self._request("DELETE", path)
+
     def close(self) -> None:
         """Close the underlying session."""
         self._session.close()

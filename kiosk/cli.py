@@ -20,6 +20,8 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "server": ("content_server.cli", "add_server_parser"),
     "publish": ("content_server.cli", "add_publish_parser"),
     "admin": ("content_server.admin_cli", "add_admin_parser"),
+    "login": ("content_server.account_cli", "add_login_parser"),
+    "logout": ("content_server.account_cli", "add_logout_parser"),
 }
 
 

@@ -31,8 +31,9 @@ class Tree:
         return cls(list(client.org_nodes()["nodes"]))
 
     def names(self, node: dict[str, Any]) -> list[str]:
-        """The names from the root down to ``node``."""
-        return [self.by_id[node_id]["name"] for node_id in node["ancestry"]]
+        """The names from the root down to ``node`` (those the caller may see: an account
+        is shown only its own subtrees)."""
+        return [self.by_id[i]["name"] for i in node["ancestry"] if i in self.by_id]
 
     def label(self, node: dict[str, Any]) -> str:
         """``「第一党支部」（编号 7）``."""
