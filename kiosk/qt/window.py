@@ -228,6 +228,7 @@ class KioskWindow(QWidget):
         self.notice_band.set_notices(notices)
         self._notices_shown = bool(notices)
         self.notice_band.setVisible(self._notices_shown and self._powered)
+        self._lay_out()  # the zone's new size now: the first poster is decoded for it
 
     def set_org_name(self, name: str) -> None:
         """Show ``name`` (or the default name when empty) as the organisation."""
@@ -321,10 +322,20 @@ class KioskWindow(QWidget):
         self.honor_view.set_style(self._theme, metrics)
         self.meeting_card.set_style(self._theme, metrics)
         self.video_page.set_style(self._theme, metrics)
+        self._lay_out()
+        self.update()
+
+    def _lay_out(self) -> None:
+        """Give the bands and the zone their heights now, not at the next event; and tell the
+        zone's new size even while the window is hidden (no resize event reaches a hidden
+        widget, and before the first show the screen decodes its first poster for it)."""
+        before = self.main_zone.device_size()
         layout = self.layout()
         if layout is not None:
-            layout.activate()  # bands and zone take their new heights now, not at the next event
-        self.update()
+            layout.activate()
+        size = self.main_zone.device_size()
+        if size != before and not self.main_zone.isVisible():
+            self.main_zone.resized.emit(size)
 
     def _show_time(self) -> None:
         now = self._clock().astimezone(self._timezone)
