@@ -7,8 +7,9 @@ window, the branch). Both share one id, which is also the ``meeting_id`` of the 
 
 The item's ``signin.url`` is the absolute URL of the phone page ``/m/{id}``: under the server's
 ``public_url`` setting (``kiosk server --public-url``) if set, else under the URL the admin's
-request came in on. The item shows from the earlier of sign-in opening and the start, until the
-later of sign-in closing and the end (unless the admin gives ``valid_from``/``valid_until``).
+request came in on. The item shows from its publishing (so screens know the next meeting before
+its sign-in opens), until the later of sign-in closing and the end (unless the admin gives
+``valid_from``/``valid_until``); the wall screen shows its card only while sign-in is open.
 """
 
 from __future__ import annotations
@@ -134,7 +135,9 @@ def create_meeting(
         "start": request.start.isoformat(),
         "end": request.end.isoformat(),
         "priority": request.priority,
-        "valid_from": (request.valid_from or min(opens_at, request.start)).isoformat(),
+        # From publishing on: the touch screen announces the next meeting (下一场) before its
+        # sign-in opens, and a screen that goes offline still knows when to open it.
+        "valid_from": (request.valid_from or min(now, opens_at, request.start)).isoformat(),
         "valid_until": (request.valid_until or max(closes_at, request.end)).isoformat(),
         "signin": {
             "url": url,

@@ -43,8 +43,9 @@ def test_a_meeting_reaches_its_screens_with_the_signin_parameters(
     assert len(item.signin.secret) >= 32
     assert item.signin.opens_at == start - timedelta(minutes=30)
     assert item.signin.closes_at == start + timedelta(minutes=30)
-    # Shown from sign-in opening until the later of sign-in closing and the end.
-    assert item.valid_from == item.signin.opens_at
+    # Shown from publishing (screens know the next meeting) until the later of sign-in
+    # closing and the end.
+    assert item.valid_from == min(clock(), item.signin.opens_at)
     assert item.valid_until == item.end
     assert manifest.revision == created["revision"]
 
@@ -159,3 +160,17 @@ def test_unknown_meetings(client: TestClient) -> None:
         page = client.get(f"/m/{meeting_id}")
         assert page.status_code == 404
         assert "找不到该会议" in page.text
+
+
+def test_a_meeting_published_days_ahead_is_on_the_screens_from_then(
+    client: TestClient, clock: FakeClock
+) -> None:
+    """The touch screen announces the next meeting (下一场) before its sign-in opens."""
+    start = clock() + timedelta(days=3)
+    created = new_meeting(
+        client, clock, start=start.isoformat(), end=(start + timedelta(hours=1)).isoformat()
+    )
+    [item] = parse_manifest(get_manifest(client, "screen-1").content).items
+    assert isinstance(item, Meeting) and item.id == created["id"]
+    assert item.valid_from == clock()
+    assert item.signin is not None and item.signin.opens_at == start - timedelta(minutes=30)
