@@ -342,3 +342,30 @@ def test_a_rendition_from_before_backdrops_is_made_again_quietly(
     assert [(r.levelno, r.event) for r in caplog.records] == [(logging.INFO, "rendition_outdated")]
     assert str(kept) not in decoded  # judged by its size alone
     assert Image.open(kept).size == (800, 600)
+
+
+def test_at_start_the_next_rendition_is_made_after_the_first_is_written(
+    qapp: object, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first poster's rendition is written after its image is handed over, and holds the
+    image until then: the next poster's rendition is not made beside it (peak memory)."""
+    events: list[tuple[str, str]] = []
+    real_render, real_keep = renditions.render_rendition, PosterRenditions._keep
+
+    def render(path: Path, *args: object) -> QImage:
+        events.append(("render", path.name[0]))
+        return real_render(path, *args)
+
+    def keep(self: PosterRenditions, image: QImage, rendition: Path) -> None:
+        real_keep(self, image, rendition)
+        events.append(("kept", rendition.name[0]))
+
+    monkeypatch.setattr(renditions, "render_rendition", render)
+    monkeypatch.setattr(PosterRenditions, "_keep", keep)
+    posters = PosterRenditions(tmp_path / "renditions")
+    first = _detailed_jpeg(tmp_path / ("b" * 64), 1280, 960)
+    second = _detailed_jpeg(tmp_path / ("c" * 64), 960, 1280)
+    posters.decode(first, QSize(1000, 600))
+    posters.decode(second, QSize(1000, 600))  # at once: the first may still be being written
+    posters.close()
+    assert events == [("render", "b"), ("kept", "b"), ("render", "c"), ("kept", "c")]
