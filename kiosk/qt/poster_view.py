@@ -164,7 +164,9 @@ class PosterView(QWidget):
             if self._progress >= 1.0:  # opaque: the fill around the poster is clean now
                 self._covered, self._stale = QRegion(target), QRegion()
         else:
-            painter.fillRect(event.rect(), fill)
+            opaque = self._progress >= 1.0 and not current.hasAlphaChannel()
+            if not (opaque and target.contains(event.rect())):  # a zone-sized one covers it all
+                painter.fillRect(event.rect(), fill)
             painter.setOpacity(self._progress)
             self._draw(painter, current, target)
             self._covered = (self._covered - event.region()) | QRegion(target)
