@@ -3,7 +3,10 @@
 Both run on the same virtual 3840x2160 X screen (Xvfb, xcb platform) in the same run:
 
 - floor: ``bench/floor_app.py`` shows one 4K image fullscreen;
-- screen: ``kiosk run`` with a warm cache and the server down, rotating 4K posters every 5 s.
+- screen: ``kiosk run`` with a warm cache and the server down, rotating 4K posters every 5 s
+  (four landscape, two portrait: the portrait ones are shown on their letterbox backdrop) with
+  one short notice in the notice band (``--no-notice`` leaves it out, to see what the band
+  costs).
 
 Reported: peak RSS (VmHWM), mean CPU while running (percent of one core), and time from
 process start to the first frame (floor: first paint of the image; screen: the first frame
@@ -20,7 +23,7 @@ content (the renditions folder emptied: the first start after a sync, and a firs
 rotation that makes one rendition per poster) and rotating afterwards (the ``--seconds``
 window, on the cache the earlier runs left).
 
-    .venv/bin/python bench/footprint.py [--seconds 60] [--starts 9] [--quick]
+    .venv/bin/python bench/footprint.py [--seconds 60] [--starts 9] [--quick] [--no-notice]
 """
 
 from __future__ import annotations
@@ -50,16 +53,20 @@ from tests.support.processes import ServerProcess  # noqa: E402
 SIZE = (3840, 2160)
 SCREEN = "footprint"
 POSTER_SECONDS = 5
+PORTRAIT = (1, 4)  # which posters are portrait (4K turned upright), the others landscape 4K
+NOTICE = "本周五下午三点在党员活动室召开支部党员大会，请全体党员准时参加。"
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def make_posters(folder: Path, count: int) -> list[Path]:
-    """4K JPEGs with real detail (scaled noise), a few MB each like real posters."""
+    """4K JPEGs with real detail (scaled noise), a few MB each like real posters; the ones
+    in :data:`PORTRAIT` upright (2160x3840), the others landscape (3840x2160)."""
     paths = []
     for index in range(count):
-        noise = Image.effect_noise((SIZE[0] // 8, SIZE[1] // 8), 60 + index * 10).convert("RGB")
+        size = SIZE[::-1] if index in PORTRAIT else SIZE
+        noise = Image.effect_noise((size[0] // 8, size[1] // 8), 60 + index * 10).convert("RGB")
         tint = Image.new("RGB", noise.size, (180 - index * 20, 30, 20 + index * 25))
-        image = Image.blend(noise, tint, 0.6).resize(SIZE, Image.Resampling.BICUBIC)
+        image = Image.blend(noise, tint, 0.6).resize(size, Image.Resampling.BICUBIC)
         path = folder / f"poster-{index}.jpg"
         out = io.BytesIO()
         image.save(out, "JPEG", quality=90)
@@ -68,8 +75,9 @@ def make_posters(folder: Path, count: int) -> list[Path]:
     return paths
 
 
-def warm_cache(workdir: Path, posters: list[Path]) -> Path:
-    """Publish the posters, sync them into a cache with ``kiosk sync --once``, stop the server."""
+def warm_cache(workdir: Path, posters: list[Path], notice: bool = True) -> Path:
+    """Publish the posters (and the notice), sync them into a cache with ``kiosk sync --once``,
+    stop the server."""
     from content_server.client import PublishClient
 
     server = ServerProcess(workdir / "server")
@@ -80,6 +88,8 @@ def warm_cache(workdir: Path, posters: list[Path]) -> Path:
         for path in posters:
             ref = client.upload_asset(path)
             client.publish({"kind": "poster", "title": path.stem, "to": "all", "image": ref})
+        if notice:
+            client.publish({"kind": "notice", "title": "支部党员大会", "text": NOTICE, "to": "all"})
         cache = workdir / "cache"
         env = {**os.environ, "KIOSK_SCREEN_TOKEN": server.screen_token(SCREEN)}
         subprocess.run(
@@ -218,6 +228,9 @@ def main() -> int:
         "--starts", type=int, default=9, help="Start-up runs to take the median of (default 9)."
     )
     parser.add_argument("--quick", action="store_true", help="15 s window, three starts.")
+    parser.add_argument(
+        "--no-notice", action="store_true", help="Publish no notice (the notice band stays hidden)."
+    )
     args = parser.parse_args()
     if args.quick:
         args.seconds, args.starts = 15, 3
@@ -228,7 +241,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="kiosk-footprint-") as tmp:
         workdir = Path(tmp)
         posters = make_posters(workdir, 6)
-        cache = warm_cache(workdir, posters)
+        cache = warm_cache(workdir, posters, notice=not args.no_notice)
         config = workdir / "kiosk.toml"
         config.write_text(
             f'server = "http://127.0.0.1:9"\nscreen = "{SCREEN}"\ncache = "{cache}"\n'
@@ -265,9 +278,12 @@ def main() -> int:
         finally:
             display.close()
     floor_start, screen_start = statistics.median(floor_starts), statistics.median(screen_starts)
+    shapes = f"{len(posters) - len(PORTRAIT)} landscape, {len(PORTRAIT)} portrait"
+    band = "no notice" if args.no_notice else "one notice"
     print(
-        f"\nfootprint at {SIZE[0]}x{SIZE[1]} (Xvfb): {len(posters)} posters of 4K every "
-        f"{POSTER_SECONDS} s, server down, warm cache; start = median of {args.starts} runs"
+        f"\nfootprint at {SIZE[0]}x{SIZE[1]} (Xvfb): {len(posters)} posters of 4K ({shapes}) "
+        f"every {POSTER_SECONDS} s, {band}, server down, warm cache; start = median of "
+        f"{args.starts} runs"
     )
     first_round = f"first round, new content ({len(posters) * POSTER_SECONDS} s)"
     table = [
