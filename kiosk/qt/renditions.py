@@ -11,7 +11,7 @@ stretched) and, where the poster's shape leaves bars (a portrait poster on a lan
 or the reverse), a *backdrop*: the poster scaled to cover the zone, blurred, muted and darkened,
 as signage players fill their letterbox instead of leaving flat colour. The backdrop is made on
 a grid of at most :data:`BACKDROP_CELLS` cells from the poster already in the rendition, so it
-costs little, once; it is dark and half grey, sober under every theme (the solemn theme of
+costs little, once; it is dark and a third grey, sober under every theme (the solemn theme of
 mourning days included: the poster itself keeps its colours, the backdrop stays in the
 background). A poster that fills the zone exactly has no backdrop; one with transparency is
 shown fitted on the theme's background, as before, and gets no rendition (JPEG has no alpha).
@@ -95,8 +95,8 @@ DISK_RESERVE_BYTES = 128 * 1024 * 1024
 BACKDROP_CELLS = 64
 BACKDROP_BLUR_RADIUS = 2
 BACKDROP_BLUR_PASSES = 3
-BACKDROP_GREY = 0.5  # how much of the colour is replaced by its grey
-BACKDROP_SHADE = 0.6  # how much black is laid over it: 40 % of the poster's brightness is left
+BACKDROP_GREY = 0.35  # how much of the colour is replaced by its grey
+BACKDROP_SHADE = 0.45  # how much black is laid over it: 55 % of the poster's brightness is left
 
 
 class PosterRenditions:
