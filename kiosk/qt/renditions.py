@@ -23,9 +23,11 @@ decodes' worth of CPU, once.
 
 Files are ``renditions/<asset sha256>-<zone width>x<zone height>.jpg``, written to a temporary
 name and renamed, so a crash leaves no half file under the real name. A rendition that no
-longer decodes, or is not the zone's size, is deleted and made again: so are the fitted-only
-renditions of earlier versions (poster-sized, without backdrop), once each, with one info
-line. One whose poster the current snapshot no longer uses is removed with the cache's garbage
+longer decodes, or is not the zone's size, is deleted and made again. Each rendition carries
+the way it was made in a JPEG comment (:func:`rendition_style`: a version and the backdrop's
+settings), read from the file's header; one made another way (the fitted-only renditions of
+earlier versions, or a backdrop of other settings) is made again, once, with one info line.
+One whose poster the current snapshot no longer uses is removed with the cache's garbage
 (``CacheStore.collect_garbage``). Renditions are an optimisation: when one cannot be written
 (disk full, read-only cache) the poster is shown all the same, made the same way.
 
@@ -97,6 +99,10 @@ BACKDROP_BLUR_RADIUS = 2
 BACKDROP_BLUR_PASSES = 3
 BACKDROP_GREY = 0.35  # how much of the colour is replaced by its grey
 BACKDROP_SHADE = 0.45  # how much black is laid over it: 55 % of the poster's brightness is left
+# The JPEG comment that says how a rendition was made; bump the version when the way it is made
+# changes other than through the settings above (they are part of the comment themselves).
+STYLE_KEY = "kiosk-rendition"
+RENDITION_VERSION = 2  # 1: the poster alone, fitted (no comment); 2: zone-sized, with backdrop
 
 
 class PosterRenditions:
@@ -140,10 +146,11 @@ class PosterRenditions:
         if rendition.is_file():
             try:
                 return self._read(rendition, target)
-            except _Outdated:
+            except _Outdated as exc:
                 log.info(
-                    "rendition %s made without its letterbox backdrop; making it again",
+                    "rendition %s made another way (%s); making it again",
                     rendition.name,
+                    exc,
                     extra={"event": "rendition_outdated", "file": rendition.name},
                 )
                 rendition.unlink(missing_ok=True)
@@ -200,9 +207,9 @@ class PosterRenditions:
 
     def _read(self, rendition: Path, target: QSize) -> QImage:
         reader = open_image(rendition)
-        size = reader.size()
-        if size != target and _fits(size, target):
-            raise _Outdated  # a fitted-only rendition of an earlier version: not decoded
+        style = reader.text(STYLE_KEY)
+        if style != rendition_style():  # judged from the header: not decoded
+            raise _Outdated(repr(style) if style else "an earlier version, without backdrop")
         image = read_image(reader)
         if image.size() != target:
             size = image.size()
@@ -228,6 +235,7 @@ class PosterRenditions:
         os.close(fd)
         writer = QImageWriter(tmp, b"jpeg")
         writer.setQuality(JPEG_QUALITY)
+        writer.setText(STYLE_KEY, rendition_style())
         if not writer.write(image):
             Path(tmp).unlink(missing_ok=True)
             self._skip(rendition, writer.errorString())
@@ -257,7 +265,16 @@ class PosterRenditions:
 
 
 class _Outdated(DecodeError):
-    """A rendition of the poster fitted to the zone without its letterbox backdrop."""
+    """A rendition made another way than :func:`rendition_style` says renditions are made now."""
+
+
+def rendition_style() -> str:
+    """How renditions are made now, as their JPEG comment says it: the version and the backdrop's
+    settings (read when called, so a change of them is a new style)."""
+    return (
+        f"{RENDITION_VERSION} backdrop {BACKDROP_CELLS} {BACKDROP_BLUR_RADIUS}x"
+        f"{BACKDROP_BLUR_PASSES} grey {BACKDROP_GREY} shade {BACKDROP_SHADE}"
+    )
 
 
 class _Prefetch:
@@ -270,7 +287,9 @@ class _Prefetch:
 
     def run(self) -> None:
         try:
-            self._image = read_image(open_image(self.rendition))
+            reader = open_image(self.rendition)
+            made_now = reader.text(STYLE_KEY) == rendition_style()
+            self._image = read_image(reader) if made_now else None  # else decode() remakes it
         except Exception:  # broad on purpose: decode() reads it again and says what is wrong
             self._image = None
         finally:
@@ -279,12 +298,6 @@ class _Prefetch:
     def result(self) -> QImage | None:
         self._done.wait()
         return self._image
-
-
-def _fits(size: QSize, target: QSize) -> bool:
-    """Whether ``size`` is ``target`` fitted with its aspect ratio kept (one side equal)."""
-    inside = size.width() <= target.width() and size.height() <= target.height()
-    return inside and (size.width() == target.width() or size.height() == target.height())
 
 
 def render_rendition(path: Path, target: QSize, band_bytes: int | None = None) -> QImage:

@@ -14,7 +14,7 @@ from PIL import Image, ImageChops, ImageFilter, ImageStat
 import kiosk.qt.renditions as renditions
 from content_cache.store import rendition_name
 from kiosk.qt.image_loader import DecodeError, decode_poster
-from kiosk.qt.qt import QImage, QSize
+from kiosk.qt.qt import QImage, QImageReader, QSize
 from kiosk.qt.renditions import PosterRenditions, render_poster
 
 ASSET = "a" * 64
@@ -177,8 +177,8 @@ def test_a_broken_rendition_is_made_again(
     kept = folder / rendition_name(ASSET, target.width(), target.height())
     if damage == "not an image":
         kept.write_bytes(b"overwritten by something else " * 100)
-    else:
-        _detailed_jpeg(kept, 200, 150)
+    else:  # a rendition made as now, but for another zone, under this zone's name
+        _made_rendition(tmp_path / "other", source, QSize(200, 150)).rename(kept)
 
     with caplog.at_level(logging.WARNING, logger="kiosk.screen"):
         posters = PosterRenditions(folder)
@@ -315,6 +315,27 @@ def test_a_poster_that_fills_the_zone_has_no_backdrop(qapp: object, tmp_path: Pa
     fitted = renditions.render_poster(source, target)
     assert image.size() == fitted.size() == target
     assert image == fitted
+
+
+def test_a_rendition_made_with_other_backdrop_settings_is_made_again(
+    qapp: object, tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = _patterned_jpeg(tmp_path / ASSET, 600, 900)
+    folder = tmp_path / "renditions"
+    kept = _made_rendition(folder, source, QSize(800, 600))
+    before = Image.open(kept).convert("RGB")
+    monkeypatch.setattr(renditions, "BACKDROP_SHADE", 0.2)  # a lighter backdrop from now on
+    with caplog.at_level(logging.INFO, logger="kiosk.screen"):
+        posters = PosterRenditions(folder)
+        assert posters.prefetch(source)  # started, and given up on reading the comment
+        posters.decode(source, QSize(800, 600))
+        posters.close()
+
+    assert [(r.levelno, r.event) for r in caplog.records] == [(logging.INFO, "rendition_outdated")]
+    after = Image.open(kept).convert("RGB")
+    bar = (0, 0, 200, 600)  # left of the 400x600 poster
+    assert _luminance(after.crop(bar)).mean[0] > _luminance(before.crop(bar)).mean[0] + 10
+    assert QImageReader(str(kept)).text(renditions.STYLE_KEY) == renditions.rendition_style()
 
 
 def test_a_rendition_from_before_backdrops_is_made_again_quietly(
