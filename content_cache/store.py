@@ -6,8 +6,9 @@ Layout of the cache directory::
     staging/<sha256>.part  downloads in progress; never read by the screen
     current.json           the current snapshot: manifest + ETag, replaced with one os.replace()
     renditions/<sha256>-<w>x<h>.jpg
-                           posters fitted to the screen's main zone, made by the screen from
-                           assets (``kiosk/qt/renditions.py``); only for the current snapshot
+                           the main zone's picture of a poster (fitted, on a blurred copy of
+                           itself where the shapes differ), made by the screen from assets
+                           (``kiosk/qt/renditions.py``); only for the current snapshot
     lock                   flock held by whoever is syncing
 
 The order of writes is what makes a crash harmless: an asset reaches ``assets/`` only after its
