@@ -94,7 +94,7 @@ def build_router(ctx: ServerContext) -> APIRouter:
     def login(body: Login, request: Request) -> dict[str, Any]:
         """Log in: ``{token, expires_at, name}``; the token goes in ``Authorization: Bearer``."""
         address = request.client.host if request.client else "-"
-        return _login(ctx, body.name, body.password, address)
+        return log_in(ctx, body.name, body.password, address)
 
     @router.post("/api/logout", responses=error_responses(401))
     def logout(who: Caller) -> dict[str, bool]:
@@ -247,7 +247,14 @@ def build_router(ctx: ServerContext) -> APIRouter:
     return router
 
 
-def _login(ctx: ServerContext, name: str, password: str, address: str) -> dict[str, Any]:
+def log_in(ctx: ServerContext, name: str, password: str, address: str) -> dict[str, Any]:
+    """Check a name and password against the stored login limits; a new session:
+    ``{name, token, expires_at}``.
+
+    Raises:
+        ApiError: 429 ``too_many_attempts`` while locked, 401 ``bad_credentials`` (the same
+            for an unknown name and a wrong password).
+    """
     now = ctx.clock()
     keys = (limits.account_key(name), limits.address_key(address))
     with ctx.db.connect() as conn:

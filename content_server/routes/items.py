@@ -55,7 +55,7 @@ def build_router(ctx: ServerContext) -> APIRouter:
         with ctx.db.connect() as conn, db.read_transaction(conn):
             rows = db.list_items(conn)
             shown = visible_targets(conn, who, (str(row["target"]) for row in rows))
-        return {"items": [_summary(row, now) for row in rows if row["target"] in shown]}
+        return {"items": [item_summary(row, now) for row in rows if row["target"] in shown]}
 
     return router
 
@@ -130,7 +130,7 @@ def item_status(row: sqlite3.Row, now: datetime) -> str:
     return "active"
 
 
-def _summary(row: sqlite3.Row, now: datetime) -> dict[str, Any]:
+def item_summary(row: sqlite3.Row, now: datetime) -> dict[str, Any]:
     def when(column: str) -> str | None:
         value = row[column]
         return from_db(value).isoformat() if value is not None else None

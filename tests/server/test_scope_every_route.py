@@ -58,6 +58,23 @@ class Filtered:
     hidden: Callable[[Ids], list[str]]
 
 
+@dataclass(frozen=True)
+class ConsolePage:
+    """A console page (the caller's console session cookie): answered, without anything of
+    branch a in it."""
+
+    url: str
+    hidden: Callable[[Ids], list[str]]
+
+
+@dataclass(frozen=True)
+class ConsoleForm:
+    """A console form aimed at branch a (with the caller's session and a good CSRF token):
+    refused in a page, nothing of branch a shown, nothing changed."""
+
+    requests: Callable[[Ids], list[Request]]
+
+
 def _post_meeting(to: str, branch: str) -> Request:
     body = {
         "meeting_type": "党课",
@@ -86,6 +103,23 @@ DECISIONS: dict[tuple[str, str], object] = {
     ("POST", "/m/{meeting_id}"): Public("phone sign-in; checks the rotating code and the roster"),
     ("POST", "/m/{meeting_id}/leave"): Public("phone leave request; checks the roster"),
     ("POST", "/api/login"): Public("the way in; rate-limited per account and address"),
+    ("GET", "/console"): Public("redirects to /console/"),
+    ("GET", "/console/static/{name}"): Public("the console's CSS and JavaScript"),
+    ("GET", "/console/login"): Public("the console's login page"),
+    ("POST", "/console/login"): Public("the console's way in, as POST /api/login"),
+    ("POST", "/console/logout"): OwnAccount("ends the caller's own console session"),
+    ("GET", "/console/password"): OwnAccount("the form to change one's own password"),
+    ("POST", "/console/password"): OwnAccount("changes the caller's own password"),
+    ("POST", "/console/acting"): ConsoleForm(
+        lambda ids: [("POST", "/console/acting", {"data": {"node": ids["a"]}})]
+    ),
+    ("GET", "/console/"): ConsolePage("/console/", lambda ids: ["第一党支部"]),
+    ("GET", "/console/items"): ConsolePage(
+        "/console/items?status=active", lambda ids: ids["a_items"]
+    ),
+    ("POST", "/console/items/{item_id}/withdraw"): ConsoleForm(
+        lambda ids: [("POST", f"/console/items/{item}/withdraw", {}) for item in ids["a_items"]]
+    ),
     ("POST", "/api/logout"): OwnAccount("ends the caller's own session"),
     ("GET", "/api/me"): OwnAccount("the caller's own name and roles"),
     ("POST", "/api/me/password"): OwnAccount("the caller's own password"),
@@ -294,6 +328,7 @@ def world(client: TestClient) -> Ids:
         course=course,
         alice_token=alice["id"],
         caller=bearer(caller["token"]),
+        console_session=login(client, "李委员"),
     )
     return ids
 
@@ -317,6 +352,10 @@ def test_a_caller_of_a_sibling_branch_reaches_nothing_of_it(
     if isinstance(decision, (Public, OwnAccount)):
         assert decision.reason
         return
+    if isinstance(decision, (ConsolePage, ConsoleForm)):
+        check_console(client, decision, world)
+        assert dump(data_dir) == before
+        return
     if isinstance(decision, ScreenOnly):
         method = key[0]
         answer = client.request(method, decision.path(world), headers=caller, json={"records": []})
@@ -337,6 +376,28 @@ def test_a_caller_of_a_sibling_branch_reaches_nothing_of_it(
             assert answer.status_code in (403, 404), (method, url, answer.status_code, answer.text)
             assert set(answer.json()) == {"detail", "code"}
     assert dump(data_dir) == before
+
+
+def check_console(client: TestClient, decision: ConsolePage | ConsoleForm, world: Ids) -> None:
+    """The caller's console session (a session of 李委员, logged in), a good CSRF token."""
+    csrf = "c" * 43
+    client.cookies.set("console_session", world["console_session"], path="/console")
+    client.cookies.set("console_csrf", csrf, path="/console")
+    if isinstance(decision, ConsolePage):
+        requests: list[Request] = [("GET", decision.url, {})]
+        hidden = decision.hidden(world)
+    else:
+        requests = decision.requests(world)
+        hidden = [str(each) for each in world["a_items"]] + ["第一党支部"]
+    for method, url, kwargs in requests:
+        if method == "POST":
+            kwargs = {**kwargs, "data": {**kwargs.get("data", {}), "csrf": csrf}}
+        answer = client.request(method, url, **kwargs)
+        assert answer.status_code in (200, 403, 404), (method, url, answer.status_code)
+        assert "李委员" in answer.text, "the caller's session was not used"
+        for each in hidden:
+            if str(each) not in url:  # an error may repeat what the caller sent
+                assert str(each) not in answer.text, (method, url, each)
 
 
 def test_the_same_caller_does_reach_its_own_branch(client: TestClient, world: Ids) -> None:
