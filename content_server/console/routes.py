@@ -21,6 +21,7 @@ from content_server.accounts import store
 from content_server.accounts.passwords import hash_password, password_problem, verify_password
 from content_server.accounts.routes import log_in
 from content_server.console import web
+from content_server.console.sections import PUBLISH_LINKS
 from content_server.console.templates import render
 from content_server.context import ServerContext
 from content_server.errors import ApiError
@@ -44,9 +45,6 @@ STATUS_TABS = (
     ("ended", "已到期"),
     ("withdrawn", "已撤下"),
 )
-
-# The publishing pages, as the home page offers them: {"href", "label"}.
-PUBLISH_LINKS: list[dict[str, str]] = []
 
 
 def build_router(ctx: ServerContext) -> APIRouter:
