@@ -18,6 +18,9 @@ Tables:
     org_nodes the organisation tree (``content_server/org/tree.py``), schema version 2.
     accounts, role_grants, sessions, api_tokens, login_failures
               people, their roles and logins (``content_server/accounts/schema.py``), version 3.
+    screen_pairings, screen_enrollments
+              pairing codes and enrolled or revoked screens
+              (``content_server/enrollment/schema.py``), version 4.
     members, meetings, attendance
               meeting sign-in (``content_server/signin/schema.py``).
     video_facts, learning_records
@@ -41,7 +44,7 @@ from content_server.timefmt import from_db, to_db
 
 log = logging.getLogger("content_server")
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 BUSY_TIMEOUT_MS = 5000
 
 # The tables of schema version 1, as that version created them; later versions change them

@@ -14,6 +14,10 @@ unless assigned). Items and settings keep their targets: ``all`` is the root's s
 Version 3: accounts of people (``content_server/accounts/schema.py``): accounts, role grants on
 nodes, sessions, personal API tokens and stored login-failure counters. No account exists
 after the upgrade; the admin token stays the superuser that makes the first ones.
+
+Version 4: screen enrollment (``content_server/enrollment/schema.py``): pairing codes and
+enrolled or revoked screens. No screen is enrolled after the upgrade, so every screen keeps
+opening with its derived token.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from datetime import datetime
 
 from content_server import db
 from content_server.accounts.schema import ACCOUNTS_V3
+from content_server.enrollment.schema import ENROLLMENT_TABLES
 from content_server.org.tree import DEFAULT_ROOT_KIND, DEFAULT_ROOT_NAME, NAME_CHARS, ROOT_ID
 from content_server.timefmt import to_db
 
@@ -87,6 +92,12 @@ def _to_v3(conn: sqlite3.Connection, now: datetime) -> None:
         conn.execute(statement)
 
 
+def _to_v4(conn: sqlite3.Connection, now: datetime) -> None:
+    """Pairing codes and screens' enrollments."""
+    for statement in ENROLLMENT_TABLES:
+        conn.execute(statement)
+
+
 def _root_name(conn: sqlite3.Connection) -> str:
     """The ``org_name`` set for all screens, else the default name."""
     row = db.get_shared_settings(conn, "all")
@@ -101,4 +112,4 @@ def _root_name(conn: sqlite3.Connection) -> str:
 
 
 # version -> the step that takes a database of that version to the next one.
-STEPS: dict[int, Step] = {1: _to_v2, 2: _to_v3}
+STEPS: dict[int, Step] = {1: _to_v2, 2: _to_v3, 3: _to_v4}
