@@ -42,7 +42,7 @@ def add_node(server: ServerProcess, parent: int, kind: str, name: str) -> int:
         timeout=10,
     )
     assert answer.status_code == 201, answer.text
-    return int(answer.json()["id"])
+    return int(answer.json()["node"]["id"])
 
 
 def add_account(server: ServerProcess, name: str, node: int, *roles: str) -> None:
