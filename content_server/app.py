@@ -19,6 +19,7 @@ from content_server.assets import AssetStore
 from content_server.auth import caller_guard
 from content_server.context import ServerContext
 from content_server.db import Database
+from content_server.enrollment import routes as enrollment_routes
 from content_server.errors import ApiError, CatchAllMiddleware, handle_exception
 from content_server.events import ChangeNotifier
 from content_server.org import routes as org_routes
@@ -66,7 +67,16 @@ def create_app(
             conn.execute("SELECT 1")
         return {"status": "ok"}
 
-    modules = (assets, items, screens, learning, signin_routes, org_routes, account_routes)
+    modules = (
+        assets,
+        items,
+        screens,
+        learning,
+        signin_routes,
+        org_routes,
+        account_routes,
+        enrollment_routes,
+    )
     for module in modules:
         app.include_router(module.build_router(ctx))
     console.install(app, ctx)

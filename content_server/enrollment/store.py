@@ -99,9 +99,9 @@ def live_pairings(conn: sqlite3.Connection, now: datetime) -> int:
 
 
 def pairings_from(conn: sqlite3.Connection, address: str, since: datetime) -> list[datetime]:
-    """When the pairings asked for from ``address`` since ``since`` were made, oldest first."""
+    """When the pairings asked for from ``address`` after ``since`` were made, oldest first."""
     rows = conn.execute(
-        "SELECT created_at FROM screen_pairings WHERE address = ? AND created_at >= ? "
+        "SELECT created_at FROM screen_pairings WHERE address = ? AND created_at > ? "
         "ORDER BY created_at",
         (address, to_db(since)),
     ).fetchall()

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 from org_helpers import add, assign
-from server_helpers import get_manifest, publish
+from server_helpers import AUTH, get_manifest, publish
 
 from content_server.db import SCHEMA_VERSION
 from content_server.enrollment.schema import ENROLLMENT_TABLES
@@ -74,3 +74,9 @@ def test_version_4_adds_the_enrollment_tables_and_every_screen_keeps_its_token(
         assert again.status_code == 200, again.text
         assert again.content == answer.content
         assert again.headers["ETag"] == answer.headers["ETag"]
+    listed = upgraded.get("/api/screens", headers=AUTH)
+    assert listed.status_code == 200, listed.text
+    assert {s["screen_id"]: s["state"] for s in listed.json()["screens"]} == {
+        "lobby-1": "not_enrolled",
+        "lobby-2": "not_enrolled",
+    }

@@ -103,6 +103,13 @@ DECISIONS: dict[tuple[str, str], object] = {
     ("POST", "/m/{meeting_id}"): Public("phone sign-in; checks the rotating code and the roster"),
     ("POST", "/m/{meeting_id}/leave"): Public("phone leave request; checks the roster"),
     ("POST", "/api/login"): Public("the way in; rate-limited per account and address"),
+    ("POST", "/api/pairings"): Public(
+        "a screen with no credential asks for a code; the code enrolls nothing until an "
+        "administrator of a node enters it (scoped); limited per address and in all"
+    ),
+    ("POST", "/api/pairings/status"): Public(
+        "answers only to the secret handle its screen got with the code (a 256-bit random)"
+    ),
     ("GET", "/console"): Public("redirects to /console/"),
     ("GET", "/console/static/{name}"): Public("the console's CSS and JavaScript"),
     ("GET", "/console/login"): Public("the console's login page"),
@@ -151,6 +158,20 @@ DECISIONS: dict[tuple[str, str], object] = {
         lambda ids: [("DELETE", f"/api/items/{item}", {}) for item in ids["a_items"]]
     ),
     ("GET", "/api/items"): Filtered("/api/items", lambda ids: ids["a_items"]),
+    ("POST", "/api/enrollments"): Scoped(
+        lambda ids: [
+            ("POST", "/api/enrollments", {"json": {"code": code, "node_id": node}})
+            for code, node in (
+                (ids["code_new"], ids["a"]),
+                (ids["code_new"], ids["committee"]),
+                (ids["code_a"], ids["b"]),
+            )
+        ]
+    ),
+    ("DELETE", "/api/screens/{screen_id}/enrollment"): Scoped(
+        lambda ids: [("DELETE", "/api/screens/screen-a/enrollment", {})]
+    ),
+    ("GET", "/api/screens"): Filtered("/api/screens", lambda ids: ["screen-a"]),
     ("GET", "/api/screens/{screen_id}/token"): Scoped(
         lambda ids: [("GET", "/api/screens/screen-a/token", {})]
     ),
@@ -318,6 +339,10 @@ def world(client: TestClient) -> Ids:
         json={"records": [record]},
     )
     assert posted.json()["accepted"] == 1, posted.text
+    codes = {
+        screen: client.post("/api/pairings", json={"screen_id": screen}).json()["code"]
+        for screen in ("screen-new", "screen-a")  # a new screen; one of branch a
+    }
     add_account(client, "王书记", ids["a"], "publisher", "administrator")
     alice = personal_token(client, login(client, "王书记"))
     add_account(client, "李委员", ids["b"], "publisher", "administrator")
@@ -327,6 +352,8 @@ def world(client: TestClient) -> Ids:
         meeting=meeting.json()["id"],
         course=course,
         alice_token=alice["id"],
+        code_new=codes["screen-new"],
+        code_a=codes["screen-a"],
         caller=bearer(caller["token"]),
         console_session=login(client, "李委员"),
     )
