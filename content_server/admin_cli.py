@@ -6,7 +6,7 @@ HTTP API with a personal API token (``kiosk login``) or the admin token (like ``
     kiosk admin org rename NODE NEW_NAME [--kind KIND]
     kiosk admin org move NODE --parent NODE
     kiosk admin org remove NODE
-    kiosk admin screen assign SCREEN_ID --node NODE
+    kiosk admin screen list|assign|enroll|revoke ...   (content_server.screen_admin_cli)
     kiosk admin user list
     kiosk admin user add NAME --node NODE [--role ROLE]...   (password: asked, or stdin)
     kiosk admin user grant NAME ROLE --node NODE
@@ -14,9 +14,8 @@ HTTP API with a personal API token (``kiosk login``) or the admin token (like ``
     kiosk admin user passwd NAME                               (password: asked, or stdin)
 
 NODE is an id, a unique name or ``上级/名称`` (``content_server.org.names``). The last line of
-``add``, ``rename``, ``move`` and ``remove`` is the node's id; of ``screen assign``, the
-screen's new revision; of the ``user`` actions, the account's name. Every error is one line
-on stderr and a non-zero exit code.
+``add``, ``rename``, ``move`` and ``remove`` is the node's id; of the ``user`` actions, the
+account's name. Every error is one line on stderr and a non-zero exit code.
 """
 
 from __future__ import annotations
@@ -37,6 +36,7 @@ from content_server.client import PublishClient, PublishError
 from content_server.org.names import Tree
 from content_server.org.tree import KINDS
 from content_server.scope import ROLE_LABELS, ROLE_NAMES
+from content_server.screen_admin_cli import add_screen_parsers
 
 
 def add_admin_parser(
@@ -97,19 +97,10 @@ def add_admin_parser(
     remove.add_argument("node", metavar="NODE", help=node_help)
     remove.set_defaults(run=_remove)
 
-    assign = screen_actions.add_parser(
-        "assign",
-        help="Make a screen belong to an organisation.",
-        description="The screen then shows what is published to that organisation, to the "
-        "ones above it, to all screens and to the screen itself.",
-        parents=[common],
-    )
-    assign.add_argument("screen_id", metavar="SCREEN_ID", help="The screen's id.")
-    assign.add_argument("--node", required=True, metavar="NODE", help=node_help)
-    assign.set_defaults(run=_assign)
-
+    screens = add_screen_parsers(screen_actions, common, node_help)
     users = _add_user_parsers(user_actions, common, node_help)
-    for each in (parser, org, screen, user, listing, add, rename, move, remove, assign, *users):
+    parsers = (parser, org, screen, user, listing, add, rename, move, remove, *screens, *users)
+    for each in parsers:
         one_line_errors(each)
     return parser
 
@@ -224,19 +215,6 @@ def _remove(client: PublishClient, args: argparse.Namespace) -> int:
     client.remove_node(int(node["id"]))
     print(f"已删除{tree.label(node)}")
     print(node["id"])
-    return 0
-
-
-def _assign(client: PublishClient, args: argparse.Namespace) -> int:
-    tree = Tree.fetch(client)
-    node = tree.find(args.node)
-    answer = client.assign_screen(args.screen_id, int(node["id"]))
-    where = "/".join(tree.names(node))
-    if answer["changed"]:
-        print(f"屏幕 {args.screen_id} 已归属「{where}」（版本 {answer['revision']}）")
-    else:
-        print(f"屏幕 {args.screen_id} 已在「{where}」，没有变化")
-    print(answer["revision"])
     return 0
 
 

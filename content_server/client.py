@@ -168,6 +168,19 @@ class PublishClient:
         path = f"/api/screens/{quote(screen_id, safe='')}/node"
         return self._request("PUT", path, json={"node_id": node_id})
 
+    def enroll_screen(self, code: str, node_id: int) -> dict[str, Any]:
+        """Enter a screen's pairing code for a node; returns ``{"screen_id", "display_name",
+        "orientation", "node", "replaced", "revision"}``."""
+        return self._request("POST", "/api/enrollments", json={"code": code, "node_id": node_id})
+
+    def revoke_screen(self, screen_id: str) -> dict[str, Any]:
+        """Revoke one screen; returns ``{"screen_id", "state", "changed"}``."""
+        return self._request("DELETE", f"/api/screens/{quote(screen_id, safe='')}/enrollment")
+
+    def screens(self) -> list[dict[str, Any]]:
+        """The screens the caller may view, with node, last contact and enrollment state."""
+        return list(self._request("GET", "/api/screens")["screens"])
+
     def login(self, name: str, password: str) -> dict[str, Any]:
         """Log in; returns ``{"name", "token", "expires_at"}`` (a session token)."""
         return self._request("POST", "/api/login", json={"name": name, "password": password})
