@@ -1,14 +1,18 @@
 """A screen's credentials on the wire: ``Authorization: Bearer <screen token>``.
 
-The server derives each screen's token from its screen key; the admin prints it with
-``kiosk publish ... screen-token SCREEN_ID`` and it goes into the screen's ``screen_token``
-setting. The token goes only with the requests that need it (the manifest, the event stream,
-uploads), not with asset downloads, so caches and CDNs in front of ``/assets`` keep working.
+The token is the screen's own credential, received when an administrator entered its pairing
+code (``content_cache.enrollment``), or on an install set up before enrollment existed, the
+token the server derives from its screen key (``kiosk publish ... screen-token SCREEN_ID``,
+the screen's ``screen_token`` setting). It goes only with the requests that need it (the
+manifest, the event stream, uploads), not with asset downloads, so caches and CDNs in front of
+``/assets`` keep working. A revoked screen is answered 403 ``screen_revoked``.
 """
 
 from __future__ import annotations
 
 import requests
+
+REVOKED_CODE = "screen_revoked"
 
 
 def auth_headers(token: str | None) -> dict[str, str]:
@@ -21,6 +25,25 @@ def refused_message(screen_id: str) -> str:
     return (
         "server refused this screen's token: set screen_token "
         f"(kiosk publish ... screen-token {screen_id})"
+    )
+
+
+def is_revoked(response: requests.Response) -> bool:
+    """Did the server answer that this screen was revoked (403 ``screen_revoked``)?"""
+    if response.status_code != 403:
+        return False
+    try:
+        body = response.json()
+    except ValueError:
+        return False
+    return isinstance(body, dict) and body.get("code") == REVOKED_CODE
+
+
+def revoked_message(screen_id: str) -> str:
+    """One log line for a revoked screen."""
+    return (
+        f"server says screen {screen_id} was revoked by an administrator: "
+        "it keeps showing its cache and asks for a new pairing code"
     )
 
 

@@ -24,7 +24,7 @@ from urllib.parse import quote
 import requests
 
 from content_cache.push import PushListener
-from content_cache.screen_auth import auth_headers, refused_message
+from content_cache.screen_auth import auth_headers, is_revoked, refused_message, revoked_message
 from content_cache.store import AssetError, CacheFullError, CacheStore, Snapshot
 from content_cache.wire import AssetRef, Manifest, ManifestError, parse_manifest
 
@@ -41,6 +41,10 @@ class SyncError(Exception):
     """One sync failed; the message is one line for the log. The old snapshot stays current."""
 
 
+class ScreenRevoked(SyncError):
+    """The server answered that this screen was revoked (403 ``screen_revoked``)."""
+
+
 @dataclass(frozen=True)
 class SyncResult:
     """What one sync did.
@@ -52,6 +56,8 @@ class SyncResult:
         message: one line for the log.
         downloaded_bytes: asset bytes downloaded in this sync.
         retry_in: for SyncLoop results, seconds until the next attempt.
+        revoked: the server answered that this screen was revoked (its credential is refused
+            for good; the screen needs a new pairing code).
     """
 
     status: Literal["updated", "unchanged", "failed"]
@@ -59,6 +65,7 @@ class SyncResult:
     message: str = ""
     downloaded_bytes: int = 0
     retry_in: float = 0.0
+    revoked: bool = False
 
 
 class SyncEngine:
@@ -99,7 +106,8 @@ class SyncEngine:
             try:
                 return self._sync()
             except SyncError as exc:
-                return SyncResult("failed", self.store.current(), str(exc))
+                revoked = isinstance(exc, ScreenRevoked)
+                return SyncResult("failed", self.store.current(), str(exc), revoked=revoked)
 
     def _sync(self) -> SyncResult:
         current = self.store.current()
@@ -200,6 +208,8 @@ class SyncEngine:
             raise SyncError(f"server unreachable: {_describe(exc)}") from None
         if response.status_code == 401:
             raise SyncError(refused_message(self.screen_id))
+        if is_revoked(response):
+            raise ScreenRevoked(revoked_message(self.screen_id))
         if response.status_code not in (200, 304):
             raise SyncError(f"manifest request answered HTTP {response.status_code}")
         return response
