@@ -2,6 +2,20 @@
 
 An upload is written to ``tmp/`` while it is hashed, checked, then moved into ``assets/`` with
 one ``os.replace``: a crash at any instant leaves either no asset or a complete one.
+
+Images (purpose ``image``) are stored as the screens should show them. A good upload is stored
+byte for byte. Two kinds of phone photo are converted instead, and the answer names the
+converted file (its own sha256, size and ``image/jpeg``):
+
+- a JPEG whose EXIF orientation is not "upright" is turned upright
+  (``ImageOps.exif_transpose``) and stored without EXIF (which also drops a phone's location);
+- a JPEG with more pixels than ``max_pixels`` (108 and 200 megapixel phone cameras) is decoded
+  at 1/2, 1/4 or 1/8 of its size by libjpeg itself (``Image.draft``: never more than
+  ``max_pixels`` decoded) and stored at that size, if one of those fits.
+
+Other formats beyond ``max_pixels`` are refused, as is HEIC (Apple's photo format) in one
+sentence saying what to do: see :data:`HEIC_REFUSAL` and docs/content-server.md for why it is
+not converted.
 """
 
 from __future__ import annotations
@@ -9,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import hashlib
+import io
 import logging
 import mimetypes
 import os
@@ -16,12 +31,13 @@ import re
 import tempfile
 import threading
 import time
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
-from PIL import Image
+from PIL import Image, ImageOps
 
 if TYPE_CHECKING:
     from content_server.video_probe import VideoFacts
@@ -42,6 +58,18 @@ IMAGE_MEDIA_TYPES = {
     "GIF": "image/gif",
 }
 _PILLOW_FORMATS = ("JPEG", "PNG", "WEBP", "GIF")  # the MPO reader is reached through JPEG
+_JPEG_FORMATS = ("JPEG", "MPO")
+# libjpeg decodes a JPEG at 1/1, 1/2, 1/4 or 1/8 of its size; a larger reduction is refused.
+_DRAFT_SCALES = (2, 4, 8)
+CONVERTED_JPEG_QUALITY = 90
+EXIF_ORIENTATION = 0x0112
+# ISO base media file brands of HEIF images (iPhone photos are "heic"); at offset 8 of the
+# file, after the box size and "ftyp".
+_HEIF_BRANDS = frozenset({b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1"})
+HEIC_REFUSAL = (
+    "这是苹果手机的 HEIC 格式照片，请在手机设置→相机→格式中选\u201c兼容性最佳\u201d后重新拍摄，"
+    "或先转换为 JPG"
+)
 
 
 class AssetRejected(Exception):
@@ -178,7 +206,9 @@ class AssetStore:
         staged.finish()
         video = None
         if purpose == "image":
-            media_type = self._check_image(staged.path)  # an empty file is "not an image"
+            media_type, converted = self._prepare_image(staged.path)  # empty: "not an image"
+            if converted is not None:
+                return self._store_bytes(converted, media_type)
         elif purpose == "video":
             video = self.probe_video(staged.path)  # an empty file is "not a video"
             media_type = video.media_type
@@ -204,9 +234,20 @@ class AssetStore:
             raise ValueError("not a sha256")
         return self.assets_dir / sha256
 
-    def _check_image(self, path: Path) -> str:
+    def _prepare_image(self, path: Path) -> tuple[str, bytes | None]:
         with self._decode_slots:
-            return check_image(path, self.max_pixels)
+            return prepare_image(path, self.max_pixels)
+
+    def _store_bytes(self, data: bytes, media_type: str) -> StoredAsset:
+        """Store ``data`` (an image converted from an upload) the way uploads are stored."""
+        with self.staging() as staged:
+            staged.write(data)
+            staged.finish()
+            target = self.path_for(staged.sha256)
+            if not (target.exists() and target.stat().st_size == staged.size):
+                os.replace(staged.path, target)
+            log.info("stored converted image %s (%d bytes)", staged.sha256[:12], staged.size)
+            return StoredAsset(staged.sha256, staged.size, media_type)
 
     def probe_video(self, path: Path) -> VideoFacts:
         """Probe a video (staged or stored) in one of the decode slots; see ``video_probe``."""
@@ -217,33 +258,103 @@ class AssetStore:
 
 
 def check_image(path: Path, max_pixels: int) -> str:
-    """Decode the whole image and return its media type.
+    """Decode the whole image and return its media type (the checks of :func:`prepare_image`,
+    for a file checked before it is uploaded).
 
     Raises:
-        AssetRejected: ``not_an_image`` if Pillow cannot fully decode it as one of the
-            supported formats; ``image_too_large`` beyond ``max_pixels``.
+        AssetRejected: as :func:`prepare_image`.
+    """
+    return prepare_image(path, max_pixels)[0]
+
+
+def prepare_image(path: Path, max_pixels: int) -> tuple[str, bytes | None]:
+    """Decode the whole image; return its media type and, when it must be stored converted
+    (a JPEG turned by its EXIF orientation, or with more than ``max_pixels``), the JPEG to
+    store instead (see the module docstring); None when it is stored as it is.
+
+    Raises:
+        AssetRejected: ``heic_not_supported`` for a HEIC/HEIF photo; ``not_an_image`` if
+            Pillow cannot fully decode it as one of the supported formats;
+            ``image_too_large`` beyond ``max_pixels`` when it cannot be converted down.
     """
     too_large = AssetRejected(
         "image_too_large",
         f"图片像素太多（上限约 {max_pixels // 10_000} 万像素），请缩小后再上传",
     )
+    if _is_heif(path):
+        raise AssetRejected("heic_not_supported", HEIC_REFUSAL)
     try:
-        with Image.open(path, formats=_PILLOW_FORMATS) as image:
-            width, height = image.size
-            if width * height > max_pixels:
-                raise too_large
-            image.load()
-            image_format = image.format or ""
+        with warnings.catch_warnings():
+            # Sizes are checked here against max_pixels; Pillow's own warning would only
+            # repeat it (and is an error under the tests' warning filter).
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(path, formats=_PILLOW_FORMATS) as image:
+                return _decoded(image, max_pixels, too_large)
     except AssetRejected:
         raise
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+    except Image.DecompressionBombError:
         raise too_large from None
     except Exception as exc:  # noqa: BLE001 - any decoder failure means "not an image"
         log.info("upload rejected as not an image: %s: %s", type(exc).__name__, exc)
         raise AssetRejected(
             "not_an_image", "上传的文件不是可识别的图片（支持 JPEG、PNG、WebP）"
         ) from None
-    return IMAGE_MEDIA_TYPES.get(image_format, "application/octet-stream")
+
+
+def _decoded(
+    image: Image.Image, max_pixels: int, too_large: AssetRejected
+) -> tuple[str, bytes | None]:
+    """The media type and converted bytes (or None) of an opened image; see prepare_image."""
+    image_format = image.format or ""
+    media_type = IMAGE_MEDIA_TYPES.get(image_format, "application/octet-stream")
+    width, height = image.size
+    is_jpeg = image_format in _JPEG_FORMATS
+    turned = is_jpeg and image.getexif().get(EXIF_ORIENTATION, 1) not in (1, None)
+    if width * height <= max_pixels:
+        image.load()
+        return media_type, _as_jpeg(image) if turned else None
+    scale = next(
+        (s for s in _DRAFT_SCALES if _reduced(width, s) * _reduced(height, s) <= max_pixels), None
+    )
+    if not is_jpeg or scale is None:
+        raise too_large
+    image.draft("RGB", (_reduced(width, scale), _reduced(height, scale)))
+    image.load()
+    log.info("image of %dx%d converted down to %dx%d", width, height, *image.size)
+    return "image/jpeg", _as_jpeg(image)
+
+
+def _reduced(side: int, scale: int) -> int:
+    """A side's length after libjpeg's reduction by ``scale`` (rounded up, as libjpeg does)."""
+    return -(-side // scale)
+
+
+def _as_jpeg(image: Image.Image) -> bytes:
+    """``image`` turned upright by its EXIF orientation, as a JPEG without EXIF (the colour
+    profile kept)."""
+    upright = ImageOps.exif_transpose(image)
+    if upright.mode not in ("RGB", "L"):
+        upright = upright.convert("RGB")
+    out = io.BytesIO()
+    options: dict[str, object] = {"quality": CONVERTED_JPEG_QUALITY}
+    icc = image.info.get("icc_profile")
+    if icc:
+        options["icc_profile"] = icc
+    upright.save(out, "JPEG", **options)
+    return out.getvalue()
+
+
+def _is_heif(path: Path) -> bool:
+    """True if the file is an ISO media file of a HEIF brand (by content, not by name)."""
+    try:
+        with path.open("rb") as file:
+            head = file.read(32)
+    except OSError:
+        return False
+    if len(head) < 12 or head[4:8] != b"ftyp":
+        return False
+    brands = [head[8:12]] + [head[i : i + 4] for i in range(16, len(head) - 3, 4)]
+    return any(brand in _HEIF_BRANDS for brand in brands)
 
 
 def sniff_image(path: Path) -> str | None:
