@@ -22,8 +22,11 @@ from fastapi.testclient import TestClient
 from org_helpers import committee_with_two_branches
 from server_helpers import AUTH, screen_auth
 
+from tests.support.images import jpeg_bytes
+
 ROSTER = "姓名,党员编号,手机号\n张三,A001,13800000001\n".encode()
 
+_PHOTO = {"file": ("IMG_0001.JPG", jpeg_bytes())}  # a real JPEG, for the publishing forms
 Ids = dict[str, Any]
 Request = tuple[str, str, dict[str, Any]]  # method, url, keyword arguments for the client
 
@@ -126,6 +129,47 @@ DECISIONS: dict[tuple[str, str], object] = {
     ),
     ("POST", "/console/items/{item_id}/withdraw"): ConsoleForm(
         lambda ids: [("POST", f"/console/items/{item}/withdraw", {}) for item in ids["a_items"]]
+    ),
+    ("GET", "/console/publish/poster"): ConsolePage(
+        "/console/publish/poster", lambda ids: ["第一党支部", "screen-a"]
+    ),
+    ("POST", "/console/publish/poster"): ConsoleForm(
+        lambda ids: [
+            ("POST", "/console/publish/poster", {"data": {"to": to}, "files": _PHOTO})
+            for to in (f"node:{ids['a']}", "screen-a")
+        ]
+    ),
+    ("GET", "/console/publish/holiday"): ConsolePage(
+        "/console/publish/holiday", lambda ids: ["第一党支部", "screen-a"]
+    ),
+    ("POST", "/console/publish/holiday"): ConsoleForm(
+        lambda ids: [
+            (
+                "POST",
+                "/console/publish/holiday",
+                {"data": {"to": to, "day": "2026-07-01"}, "files": _PHOTO},
+            )
+            for to in (f"node:{ids['a']}", "screen-a")
+        ]
+    ),
+    ("GET", "/console/publish/notice"): ConsolePage(
+        "/console/publish/notice", lambda ids: ["第一党支部", "screen-a"]
+    ),
+    ("POST", "/console/publish/notice"): ConsoleForm(
+        lambda ids: [
+            ("POST", "/console/publish/notice", {"data": {"to": to, "text": "越权"}})
+            for to in (f"node:{ids['a']}", "screen-a")
+        ]
+    ),
+    ("POST", "/console/publish/upload"): OwnAccount(
+        "as POST /api/assets: any publisher may upload; an asset reaches screens only through "
+        "an item, and the publishing forms check the item's target"
+    ),
+    ("GET", "/console/publish/done/{item_id}"): ConsoleForm(
+        lambda ids: [("GET", f"/console/publish/done/{item}", {}) for item in ids["a_items"]]
+    ),
+    ("GET", "/console/publish/screens.css"): Public(
+        "the preview's layout numbers, from the theme files; the same for everyone"
     ),
     ("POST", "/api/logout"): OwnAccount("ends the caller's own session"),
     ("GET", "/api/me"): OwnAccount("the caller's own name and roles"),
