@@ -21,6 +21,10 @@ Tables:
     screen_pairings, screen_enrollments
               pairing codes and enrolled or revoked screens
               (``content_server/enrollment/schema.py``), version 4.
+    audit_log the append-only audit log (``content_server/audit/schema.py``), version 5.
+    review_nodes, item_review
+              review (审核): nodes that review items from below, and items' review state
+              (``content_server/review/schema.py``), version 5.
     members, meetings, attendance
               meeting sign-in (``content_server/signin/schema.py``).
     video_facts, learning_records
@@ -44,7 +48,7 @@ from content_server.timefmt import from_db, to_db
 
 log = logging.getLogger("content_server")
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 BUSY_TIMEOUT_MS = 5000
 
 # The tables of schema version 1, as that version created them; later versions change them

@@ -18,6 +18,10 @@ after the upgrade; the admin token stays the superuser that makes the first ones
 Version 4: screen enrollment (``content_server/enrollment/schema.py``): pairing codes and
 enrolled or revoked screens. No screen is enrolled after the upgrade, so every screen keeps
 opening with its derived token.
+
+Version 5: the audit log (``content_server/audit/schema.py``, append-only) and review
+(``content_server/review/schema.py``): nodes whose items from below need approval, and the
+review state of items. Every item stored before the upgrade is approved (it has no review row).
 """
 
 from __future__ import annotations
@@ -30,8 +34,10 @@ from datetime import datetime
 
 from content_server import db
 from content_server.accounts.schema import ACCOUNTS_V3
+from content_server.audit.schema import AUDIT_TABLES
 from content_server.enrollment.schema import ENROLLMENT_TABLES
 from content_server.org.tree import DEFAULT_ROOT_KIND, DEFAULT_ROOT_NAME, NAME_CHARS, ROOT_ID
+from content_server.review.schema import REVIEW_TABLES
 from content_server.timefmt import to_db
 
 log = logging.getLogger("content_server")
@@ -98,6 +104,12 @@ def _to_v4(conn: sqlite3.Connection, now: datetime) -> None:
         conn.execute(statement)
 
 
+def _to_v5(conn: sqlite3.Connection, now: datetime) -> None:
+    """The audit log and review."""
+    for statement in (*AUDIT_TABLES, *REVIEW_TABLES):
+        conn.execute(statement)
+
+
 def _root_name(conn: sqlite3.Connection) -> str:
     """The ``org_name`` set for all screens, else the default name."""
     row = db.get_shared_settings(conn, "all")
@@ -112,4 +124,4 @@ def _root_name(conn: sqlite3.Connection) -> str:
 
 
 # version -> the step that takes a database of that version to the next one.
-STEPS: dict[int, Step] = {1: _to_v2, 2: _to_v3, 3: _to_v4}
+STEPS: dict[int, Step] = {1: _to_v2, 2: _to_v3, 3: _to_v4, 4: _to_v5}
