@@ -24,7 +24,8 @@ def refused_message(screen_id: str) -> str:
     """One log line for a 401 from the server: what to set and how to get it."""
     return (
         "server refused this screen's token: set screen_token "
-        f"(kiosk publish ... screen-token {screen_id})"
+        f"(kiosk publish ... screen-token {screen_id}), or leave it out and enroll the screen "
+        "with the pairing code it then shows"
     )
 
 

@@ -106,7 +106,7 @@ def _enroll(client: PublishClient, args: argparse.Namespace) -> int:
     node = tree.find(args.node)
     answer: dict[str, Any] = client.enroll_screen(args.code, int(node["id"]))
     screen = answer["screen_id"]
-    name = f"（{answer['display_name']}）" if answer["display_name"] else ""
+    name = f"（{answer['display_name']}）" if answer["display_name"] else " "
     replaced = "；它原有的凭据已作废" if answer["replaced"] else ""
     print(
         f"屏幕 {screen}{name}已登记到「{'/'.join(tree.names(node))}」：屏幕会在几秒内领取"

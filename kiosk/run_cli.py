@@ -53,7 +53,11 @@ def add_sync_parser(subparsers: argparse._SubParsersAction) -> None:
         "sync", help="Fill the screen's cache from the server without showing anything."
     )
     _add_screen_arguments(parser)
-    parser.add_argument("--once", action="store_true", help="Sync once and exit (0 on success).")
+    parser.add_argument(
+        "--once",
+        action="store_true",
+        help="Sync once and exit (0 on success); never waits for a pairing code.",
+    )
     parser.set_defaults(func=sync_command)
 
 
@@ -100,21 +104,25 @@ def run_command(args: argparse.Namespace) -> int:
 
 
 def sync_command(args: argparse.Namespace) -> int:
-    """``kiosk sync``: fill the cache, once or forever."""
-    from kiosk.core.sync_factory import make_engine, make_loop
+    """``kiosk sync``: fill the cache, once or forever. Forever, a screen with no credential
+    asks for a pairing code first (logged) and waits until an administrator enters it; once
+    (for scripts) never waits: without a credential the server refuses it in one line."""
+    from kiosk.core.screen_link import ScreenLink
+    from kiosk.core.sync_factory import make_engine, make_store
 
     config = config_from_args(args)
     if config is None:
         return 2
     setup_logging(config.log_json)
-    engine = make_engine(config)
-    if args.once:
-        result = engine.sync_once()
-        log.info("sync %s: %s", result.status, result.message)
-        return 1 if result.status == "failed" else 0
-    loop = make_loop(engine, config)
+    store = make_store(config)
+    link = ScreenLink(config, store)
     try:
-        loop.run(lambda result: None)
+        if not args.once:
+            link.run(lambda result: None)
+            return 0
+        result = make_engine(config, store, link.credential()).sync_once()
     except KeyboardInterrupt:
+        link.stop()
         return 130
-    return 0
+    log.info("sync %s: %s", result.status, result.message)
+    return 1 if result.status == "failed" else 0

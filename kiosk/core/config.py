@@ -33,8 +33,9 @@ class ScreenConfig(BaseModel):
         None,
         min_length=1,
         repr=False,
-        description="This screen's token, printed by kiosk publish ... screen-token SCREEN_ID "
-        "(or $KIOSK_SCREEN_TOKEN); without it the server refuses the screen's content.",
+        description="This screen's token on an install set up without a pairing code, printed "
+        "by kiosk publish ... screen-token SCREEN_ID (or $KIOSK_SCREEN_TOKEN). Without it (and "
+        "without a credential stored by enrollment) the screen shows a pairing code.",
     )
     cache: Path = Field(
         Path("/var/lib/kiosk/cache"), description="Directory of the offline content cache."

@@ -23,8 +23,11 @@ def make_store(config: ScreenConfig) -> CacheStore:
     return CacheStore(config.cache, quota_bytes=int(config.cache_quota_mb * 1024 * 1024))
 
 
-def make_engine(config: ScreenConfig, store: CacheStore | None = None) -> SyncEngine:
-    """The sync engine for the configured server, screen and cache (``store`` if given)."""
+def make_engine(
+    config: ScreenConfig, store: CacheStore | None = None, token: str | None = None
+) -> SyncEngine:
+    """The sync engine for the configured server, screen and cache (``store`` if given),
+    sending ``token`` (default: the configured ``screen_token``)."""
     from content_cache.sync import SyncEngine
 
     store = store if store is not None else make_store(config)
@@ -33,7 +36,7 @@ def make_engine(config: ScreenConfig, store: CacheStore | None = None) -> SyncEn
         config.server,
         config.screen,
         max_downloads=config.max_downloads,
-        token=config.screen_token,
+        token=token if token is not None else config.screen_token,
     )
 
 
@@ -53,7 +56,7 @@ def make_loop(
     from content_cache.sync import USER_AGENT, SyncLoop
 
     queue = learning if learning is not None else make_learning_queue(config)
-    session = screen_session(config.screen_token, USER_AGENT)  # the uploads are the screen's own
+    session = screen_session(engine.token, USER_AGENT)  # the uploads are the screen's own
     uploader = LearningUploader(queue, config.server, config.screen, session=session)
     upload_loop = LearningLoop(uploader, interval=config.poll_seconds)
     queue.on_record = upload_loop.wake

@@ -133,7 +133,7 @@ def _run(
         server=config.server,
     )
     loader = PosterLoader(decode=renditions.decode)
-    sync = DeferredSync(config, store)
+    sync = DeferredSync(config, store, window)
     controller = ScreenController(
         window,
         loader,
@@ -222,11 +222,13 @@ def opening_poster_file(snapshot: Snapshot | None, now: datetime) -> Path | None
 class DeferredSync:
     """The sync thread, made and started after the first content is shown (see :func:`_run`).
 
-    Until then :meth:`wake` does nothing and :meth:`stop` has nothing to stop.
+    It runs the screen's link to its server (``kiosk.core.screen_link``): pairing when the
+    screen has no credential (the code shown on ``window``), then the sync loop. Until then
+    :meth:`wake` does nothing and :meth:`stop` has nothing to stop.
     """
 
-    def __init__(self, config: ScreenConfig, store: CacheStore) -> None:
-        self._config, self._store = config, store
+    def __init__(self, config: ScreenConfig, store: CacheStore, window: KioskWindow) -> None:
+        self._config, self._store, self._window = config, store, window
         self._thread: SyncThread | None = None
         self._pending = False
         self._stopped = False
@@ -241,10 +243,13 @@ class DeferredSync:
     def _start(self, on_result: Callable[[SyncResult], None]) -> None:
         if self._stopped or self._thread is not None:
             return
-        from kiosk.core.sync_factory import make_engine, make_loop
+        from kiosk.core.screen_link import ScreenLink
+        from kiosk.qt.enrollment import PairingPresenter
         from kiosk.qt.sync_thread import SyncThread
 
-        self._thread = SyncThread(make_loop(make_engine(self._config, self._store), self._config))
+        pairing = PairingPresenter(self._window, parent=self._window)
+        link = ScreenLink(self._config, self._store, on_pairing=pairing.bridge.send)
+        self._thread = SyncThread(link)
         self._thread.result.connect(on_result)
         self._thread.start()
 

@@ -43,6 +43,10 @@ from kiosk.qt.theme import Metrics, Theme
 
 WAITING_TITLE = "正在获取内容…"
 WAITING_STATUS = "正在连接内容服务器，连接不上会自动重试"
+PAIRING_TITLE = "本屏尚未登记"
+REVOKED_TITLE = "本屏已被管理员停用（撤销登记）"
+PAIRING_ASK = "请管理员在后台输入配对码登记本屏"
+PAIRING_STATUS = "配对码 15 分钟内有效，过期自动更换"
 URGENT_TAG = "紧急通知"
 
 
@@ -111,6 +115,10 @@ def waiting_status(reason: str, retry_in: float) -> str:
     http = re.search(r"answered HTTP (\d{3})", reason)
     if reason.startswith("server refused this screen's token"):
         what = "内容服务器拒绝了本屏幕的令牌，请检查 screen_token"
+    elif "was revoked" in reason:
+        return "本屏已被管理员停用（撤销登记），正在申请新的配对码"
+    elif "too_many_pairings" in reason:
+        what = "申请配对码太频繁"
     elif http:
         what = f"内容服务器答复出错（HTTP {http.group(1)}），请检查服务器地址"
     elif reason.startswith("server unreachable"):
@@ -121,31 +129,107 @@ def waiting_status(reason: str, retry_in: float) -> str:
 
 
 class WaitingPage(_FramedPage):
-    """Shown while the screen has no content at all yet (first start, server unreachable)."""
+    """Shown while the screen has no content at all yet (first start, server unreachable).
+
+    A screen that has no credential shows its pairing code here instead, large enough to read
+    from across the room, with what to do with it (:meth:`show_pairing`).
+    """
 
     def __init__(
         self, theme: Theme, screen_id: str, server: str = "", parent: QWidget | None = None
     ) -> None:
         super().__init__(theme, parent)
         self.title_label = self._add_label(WAITING_TITLE)
+        self.ask_label = self._add_label(PAIRING_ASK)
+        self.code_label = self._add_label()
         self.screen_label = self._add_label(f"屏幕编号：{screen_id}")
         self.server_label = self._add_label(f"内容服务器：{server}" if server else "")
         self.server_label.setVisible(bool(server))
         self.status_label = self._add_label(WAITING_STATUS)
         self._finish_layout()
+        self._code = ""
+        self.ask_label.hide()
+        self.code_label.hide()
+
+    @property
+    def pairing_code(self) -> str:
+        """The pairing code shown ("" when none)."""
+        return self._code
 
     def set_status(self, text: str) -> None:
         """Replace the small status line (e.g. when the next retry is)."""
         self.status_label.setText(text)
+        self._style_status()
+
+    def show_pairing(self, code: str, *, revoked: bool = False) -> None:
+        """Show ``code`` (``123 456``) for an administrator to enter; ``revoked``: the server
+        revoked this screen."""
+        self._code = code
+        self.title_label.setText(REVOKED_TITLE if revoked else PAIRING_TITLE)
+        self.code_label.setText(code)
+        self.status_label.setText(PAIRING_STATUS)
+        self.ask_label.show()
+        self.code_label.show()
+        self._style_labels()
+        self._layout.activate()  # the new sizes now, not at the next turn of the event loop
+
+    def clear_pairing(self) -> None:
+        """Back to the plain waiting page (the screen is enrolled)."""
+        self._code = ""
+        self.title_label.setText(WAITING_TITLE)
+        self.ask_label.hide()
+        self.code_label.hide()
+        self.set_status(WAITING_STATUS)
+        self._style_labels()
+        self._layout.activate()
 
     def _style_labels(self) -> None:
         theme, metrics = self._theme, self._metrics
-        title = theme.font(metrics.px("waiting_title"), bold=True)
-        style_label(self.title_label, title, theme.color("accent_bright"))
+        width, _ = self._inner_size()
         detail = theme.font(metrics.px("waiting_detail"))
-        style_label(self.screen_label, detail, theme.color("text"))
-        style_label(self.server_label, detail, theme.color("text"))
-        style_label(self.status_label, detail, theme.color("text_muted"))
+        fonts = {
+            self.title_label: theme.font(metrics.px("waiting_title"), bold=True),
+            self.ask_label: fit_to_width(
+                theme.font(round(metrics.px("waiting_title") * 0.62), bold=True), PAIRING_ASK, width
+            ),
+            self.code_label: fit_to_width(
+                theme.font(metrics.px("idle_clock"), bold=True), self._code or "000 000", width
+            ),
+            self.screen_label: detail,
+            self.server_label: QFont(detail),
+            self.status_label: fit_to_width(
+                QFont(detail), self.status_label.text(), width, min_ratio=0.8
+            ),
+        }
+        if self._code:
+            self._fit_height(fonts)
+        colours = {self.title_label: "accent_bright", self.code_label: "accent_bright"}
+        colours[self.status_label] = "text_muted"
+        for label, font in fonts.items():
+            style_label(label, font, theme.color(colours.get(label, "text")))
+
+    def _style_status(self) -> None:
+        """The status line's font, shrunk (a little) when a line is long for the page."""
+        width, _ = self._inner_size()
+        font = self.status_label.font() if self._code else None
+        detail = font or self._theme.font(self._metrics.px("waiting_detail"))
+        font = fit_to_width(detail, self.status_label.text(), width, min_ratio=0.8)
+        style_label(self.status_label, font, self._theme.color("text_muted"))
+
+    def _fit_height(self, fonts: dict[QLabel, QFont]) -> None:
+        """Shrink the lines of the pairing page together when the page is too low for them
+        (large-type themes in landscape); the code stays the largest."""
+        metrics = self._metrics
+        margin = metrics.px("margin")
+        # The waiting page shows while nothing is cached: no notice band under it.
+        height = metrics.height - metrics.header_height - 4 * margin
+        shown = [label for label in fonts if label is not self.server_label or label.text()]
+        room = height - margin * (len(shown) - 1)
+        needed = sum(line_height(fonts[label]) for label in shown)
+        if needed > room > 0:
+            for label in shown:
+                font = fonts[label]
+                font.setPixelSize(max(1, font.pixelSize() * room // needed))
 
 
 class IdlePage(_FramedPage):

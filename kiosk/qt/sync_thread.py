@@ -3,18 +3,31 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from typing import Protocol
 
-from content_cache.sync import SyncLoop, SyncResult
+from content_cache.sync import SyncResult
 from kiosk.qt.qt import QObject, QThread, Signal
 
 log = logging.getLogger("kiosk.screen")
 
 
+class Loop(Protocol):
+    """What the thread runs: ``content_cache.sync.SyncLoop`` or the screen's link to its
+    server (``kiosk.core.screen_link.ScreenLink``), which runs one."""
+
+    def run(self, on_result: Callable[[SyncResult], None]) -> None: ...
+
+    def wake(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+
 class SyncThread(QThread):
-    """Runs ``SyncLoop.run`` off the GUI thread.
+    """Runs a sync loop's ``run`` off the GUI thread.
 
     Args:
-        loop: the sync loop to run.
+        loop: the loop to run (a ``SyncLoop`` or a ``ScreenLink``).
         parent: the QObject parent.
 
     Signals:
@@ -23,7 +36,7 @@ class SyncThread(QThread):
 
     result = Signal(object)
 
-    def __init__(self, loop: SyncLoop, parent: QObject | None = None) -> None:
+    def __init__(self, loop: Loop, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._loop = loop
         self.setObjectName("sync")
