@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from content_server import console
+from content_server import api_schema, console
 from content_server.accounts import routes as account_routes
 from content_server.assets import AssetStore
 from content_server.auth import caller_guard
@@ -80,6 +80,7 @@ def create_app(
     for module in modules:
         app.include_router(module.build_router(ctx))
     console.install(app, ctx)
+    api_schema.install(app)
     return app
 
 

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from content_cache.wire import ITEM_KINDS
@@ -82,22 +83,48 @@ class ErrorBody(BaseModel):
     code: str
 
 
+# What each error status means, for the OpenAPI schema (the body's ``code`` says exactly what).
 _STATUS_TEXT = {
-    400: "Bad request (code says what)",
-    401: "Missing or wrong token (unauthorized)",
-    404: "Not found",
-    409: "Conflicts with the current state (code says what)",
-    422: "Invalid input (code says what)",
+    400: "请求不正确（code 说明原因）",
+    401: "令牌无效或缺失",
+    403: "没有权限（code 说明原因）",
+    404: "找不到，或不在您的管理范围内",
+    409: "与当前状态冲突（code 说明原因）",
+    410: "已撤销",
+    413: "请求内容太大",
+    422: "请求内容不合法（code 说明原因）",
+    429: "尝试太频繁，请按 Retry-After 等待后再试",
+    503: "暂时无法处理（code 说明原因）",
+    507: "服务器磁盘空间不足",
+}
+_STATUS_HEADERS: dict[int, dict[str, Any]] = {
+    401: {"WWW-Authenticate": {"description": "Bearer", "schema": {"type": "string"}}},
+    429: {"Retry-After": {"description": "等待的秒数", "schema": {"type": "integer"}}},
 }
 
 
 def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI ``responses`` for a route's error answers, each with the project's error body
-    (declaring 422 also replaces FastAPI's default validation-error schema)."""
-    return {
-        status: {"model": ErrorBody, "description": _STATUS_TEXT.get(status, "Error")}
-        for status in statuses
-    }
+    """OpenAPI ``responses`` for error answers with the project's body (:class:`ErrorBody`),
+    for a route's ``responses=`` or a router's (then every route of it has them).
+
+    401 and 422 need no declaring: :mod:`content_server.api_schema` adds 401 to every route
+    that takes a token and gives 422 (FastAPI's validation error) the project's body.
+    """
+    return {status: _error_response(status, {"model": ErrorBody}) for status in statuses}
+
+
+def page_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` for error answers that are HTML pages for people (the phone
+    sign-in pages), not :class:`ErrorBody`."""
+    html = {"content": {"text/html": {"schema": {"type": "string"}}}}
+    return {status: _error_response(status, html) for status in statuses}
+
+
+def _error_response(status: int, body: dict[str, Any]) -> dict[str, Any]:
+    response = {**body, "description": _STATUS_TEXT.get(status, "错误（code 说明原因）")}
+    if status in _STATUS_HEADERS:
+        response["headers"] = _STATUS_HEADERS[status]
+    return response
 
 
 class ApiError(Exception):
@@ -123,11 +150,26 @@ def error_response(exc: BaseException, request: Request | None = None) -> JSONRe
         return _json(422, "invalid", describe_errors(exc.errors()))
     if isinstance(exc, StarletteHTTPException):
         code, detail = _HTTP_ERRORS.get(exc.status_code, ("http_error", "请求错误"))
-        return _json(exc.status_code, code, detail, dict(exc.headers or {}))
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405 and request is not None:
+            headers["Allow"] = allowed_methods(request) or headers.get("Allow", "")
+        return _json(exc.status_code, code, detail, headers)
     where = f"{request.method} {request.url.path}" if request is not None else "request"
     log.error("unexpected error in %s: %s: %s", where, type(exc).__name__, exc)
     log.debug("traceback of the unexpected error", exc_info=exc)
     return _json(500, "internal_error", INTERNAL_ERROR)
+
+
+def allowed_methods(request: Request) -> str:
+    """Every method the request's path answers to, for a 405's ``Allow`` (Starlette names only
+    those of the first route with that path, and GET and POST are often two routes)."""
+    routes = getattr(request.scope.get("app"), "routes", [])
+    methods: set[str] = set()
+    for route in routes:
+        match, _ = route.matches(request.scope)
+        if match is not Match.NONE:
+            methods |= getattr(route, "methods", None) or set()
+    return ", ".join(sorted(methods))
 
 
 async def handle_exception(request: Request, exc: Exception) -> Response:
