@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import datetime
-from typing import Annotated, Any
+import sqlite3
+from datetime import date, datetime
+from typing import Annotated, Any, cast
 from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
@@ -33,6 +34,7 @@ from content_server.console.publish_forms import (
     SOLEMN_HINT,
     TOP_PRIORITY,
     WINDOWS,
+    Holiday,
     Window,
     day_window,
     holiday_on,
@@ -110,7 +112,9 @@ def build_router(ctx: ServerContext) -> APIRouter:
             targets=targets,
             windows=WINDOWS,
             priorities=PRIORITIES,
-            preview=_preview(ctx, acting, values.pop("theme", DEFAULT_THEME)),
+            preview=_preview(
+                ctx, acting, values.pop("theme", DEFAULT_THEME), values.pop("shown_on", None)
+            ),
             error=error,
             status_code=status_code,
             **values,
@@ -173,6 +177,7 @@ def build_router(ctx: ServerContext) -> APIRouter:
             warning=MOURNING_WARNING if mood == "mourning" else "",
             hint=SOLEMN_HINT if mood == "solemn" else "",
             theme=SOLEMN_THEME if mood == "mourning" else DEFAULT_THEME,
+            shown_on=_date_of(form["day"]),
             today=now.astimezone(CHINA_TZ).date().isoformat(),
         )
 
@@ -293,6 +298,10 @@ def build_router(ctx: ServerContext) -> APIRouter:
                     item=None, error=exc.detail, status_code=404,
                 )  # fmt: skip
             where = describe_target(conn, str(row["target"]))
+            # its status as the lists show it (the list's row carries what the status needs)
+            recent = (each for each in db.list_items(conn) if each["id"] == row["id"])
+            listed = next(recent, None) or cast(sqlite3.Row, {"review_status": None, **dict(row)})
+            status = item_status(listed, ctx.clock())
         return render(
             ctx,
             request,
@@ -303,7 +312,8 @@ def build_router(ctx: ServerContext) -> APIRouter:
             item=row,
             kind=_kind_label(row),
             where=where,
-            status=item_status(row, ctx.clock()),
+            image=_poster_image(row),
+            status=status,
             again=AGAIN_LINKS.get(again, AGAIN_LINKS["poster"]),
         )
 
@@ -400,14 +410,18 @@ def _notice_payload(form: dict[str, str], now: datetime) -> dict[str, Any]:
     return payload
 
 
-def _preview(ctx: ServerContext, acting: web.Acting | None, theme: str) -> dict[str, Any]:
-    """What the drawn screens show besides the item: the header's name, date and clock."""
+def _preview(
+    ctx: ServerContext, acting: web.Acting | None, theme: str, day: date | None
+) -> dict[str, Any]:
+    """What the drawn screens show besides the item: the header's name, date (``day``, the
+    day it will show, or today) and clock."""
     now = ctx.clock().astimezone(CHINA_TZ)
+    shown = day or now.date()
     return {
         "screens": SCREENS,
         "theme": theme,
         "org": acting.node.name if acting else "党建宣传屏",
-        "date": f"{now.year}年{now.month}月{now.day}日 星期{WEEKDAYS[now.weekday()]}",
+        "date": f"{shown.year}年{shown.month}月{shown.day}日 星期{WEEKDAYS[shown.weekday()]}",
         "clock": f"{now:%H:%M}",
     }
 
@@ -417,19 +431,30 @@ def _default_title(what: str, now: datetime) -> str:
     return f"{what} {local.month}月{local.day}日 {local:%H:%M}"
 
 
-def _holiday_of(day: str) -> Any:
+def _date_of(day: str) -> date | None:
     try:
-        return holiday_on(datetime.fromisoformat(day).date())
+        return date.fromisoformat(day)
     except ValueError:
         return None
 
 
+def _holiday_of(day: str) -> Holiday | None:
+    value = _date_of(day)
+    return holiday_on(value) if value else None
+
+
 def _day_label(day: str) -> str:
-    try:
-        value = datetime.fromisoformat(day).date()
-    except ValueError:
+    value = _date_of(day)
+    if value is None:
         return ""
     return f"{value.year}年{value.month}月{value.day}日 星期{WEEKDAYS[value.weekday()]}"
+
+
+def _poster_image(row: Any) -> str:
+    """The sha256 of a poster's image ('' for other kinds)."""
+    if row["kind"] != "poster":
+        return ""
+    return str(json.loads(str(row["body"])).get("image", {}).get("sha256", ""))
 
 
 def _kind_label(row: Any) -> str:

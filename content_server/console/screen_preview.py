@@ -34,7 +34,7 @@ THEMES = ("party-red", "solemn", "high-contrast")
 DEFAULT_THEME = "party-red"
 SOLEMN_THEME = "solemn"
 # (label, width, height) of the two screens the preview draws.
-SCREENS = (("云屏（竖屏 1080×1920）", 1080, 1920), ("一体机（横屏 1920×1080）", 1920, 1080))
+SCREENS = (("云屏 · 竖屏", 1080, 1920), ("一体机 · 横屏", 1920, 1080))
 COLOURS = (
     "background",
     "band",

@@ -48,6 +48,8 @@
           sha.value = answer.sha256;
           showPhoto(answer.url);
           say("照片已上传。");
+          var label = form.querySelector(".photo-button");
+          if (label) { label.textContent = "换一张照片"; }
           done(true);
         } else if (request.status === 403 && !answer) {
           fail("页面已过期，请刷新页面后重试");
