@@ -26,12 +26,15 @@ from pydantic import (
     model_validator,
 )
 
+from content_cache.signature import KEY_ID_PATTERN, decode_key, key_id
+
 log = logging.getLogger("content_cache.wire")
 
 WIRE_VERSION = 1
 MAX_ASSET_BYTES = 8 * 1024**3  # 8 GiB: larger than any real course video, small enough to be sane
 ITEM_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
 SHA256_PATTERN = r"^[0-9a-f]{64}$"
+MAX_SIGNING_KEYS = 16
 ITEM_KINDS = ("poster", "video", "honor_roll", "notice", "meeting")
 
 
@@ -198,8 +201,34 @@ Item = Annotated[
 _ITEM_ADAPTER: TypeAdapter[Item] = TypeAdapter(Item)
 
 
+class SigningKey(WireModel):
+    """A public key the server signs manifests with: its id and the raw Ed25519 key in
+    base64 (``content_cache/signature.py``). A screen learns keys only from a manifest whose
+    signature it verified with a key it already trusts (``content_cache/trust.py``)."""
+
+    id: Annotated[str, Field(pattern=KEY_ID_PATTERN)]
+    public_key: Annotated[str, Field(max_length=100)]
+
+    @model_validator(mode="after")
+    def _id_is_the_keys(self) -> SigningKey:
+        if key_id(decode_key(self.public_key)) != self.id:
+            raise ValueError("id is not the key's id")
+        return self
+
+    def raw(self) -> bytes:
+        """The raw 32-byte public key."""
+        return decode_key(self.public_key)
+
+
+_SIGNING_KEY_ADAPTER: TypeAdapter[SigningKey] = TypeAdapter(SigningKey)
+
+
 class Manifest(WireModel):
-    """What one screen may show, as of ``revision``."""
+    """What one screen may show, as of ``revision``.
+
+    ``signing_keys`` are the server's current manifest-signing keys (the body is signed, so
+    the list is as trustworthy as the signature that covers it).
+    """
 
     wire_version: int = WIRE_VERSION
     revision: Annotated[int, Field(ge=0)]
@@ -207,6 +236,7 @@ class Manifest(WireModel):
     generated_at: AwareDatetime
     settings: ScreenSettings = ScreenSettings()
     items: list[Item] = []
+    signing_keys: list[SigningKey] = []
 
     @field_validator("items", mode="before")
     @classmethod
@@ -214,6 +244,13 @@ class Manifest(WireModel):
         if not isinstance(raw, list):
             return raw  # let pydantic reject the manifest with its own message
         return list(_parse_items(raw))
+
+    @field_validator("signing_keys", mode="before")
+    @classmethod
+    def _keep_good_keys(cls, raw: Any) -> Any:
+        if not isinstance(raw, list):
+            return raw
+        return list(_parse_keys(raw))
 
     def assets(self) -> dict[str, AssetRef]:
         """Every asset the manifest references, by sha256."""
@@ -242,6 +279,21 @@ def _parse_items(raw_items: list[Any]) -> list[Poster | Video | HonorRoll | Noti
         seen.add(item.id)
         items.append(item)
     return items
+
+
+def _parse_keys(raw_keys: list[Any]) -> list[SigningKey]:
+    """Keys a screen can use; others (a kind of key a newer server may add) are skipped with
+    a log line, so they cannot cost the screen its manifest."""
+    keys: list[SigningKey] = []
+    for index, raw in enumerate(raw_keys[:MAX_SIGNING_KEYS]):
+        if isinstance(raw, SigningKey):
+            keys.append(raw)
+            continue
+        try:
+            keys.append(_SIGNING_KEY_ADAPTER.validate_python(raw))
+        except ValidationError as exc:
+            log.warning("skipped signing key #%d: %s", index, one_line(exc))
+    return keys
 
 
 def parse_manifest(data: bytes | str | dict[str, Any]) -> Manifest:

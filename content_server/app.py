@@ -23,10 +23,11 @@ from content_server.enrollment import routes as enrollment_routes
 from content_server.errors import ApiError, CatchAllMiddleware, handle_exception
 from content_server.events import ChangeNotifier
 from content_server.org import routes as org_routes
-from content_server.routes import assets, items, learning, screens
+from content_server.routes import assets, items, learning, screens, signing_keys
 from content_server.screen_key import load_or_create_screen_key
 from content_server.settings import ServerSettings
 from content_server.signin import routes as signin_routes
+from content_server.signing import SigningRing
 from content_server.timefmt import utc_now
 
 log = logging.getLogger("content_server")
@@ -37,6 +38,7 @@ def create_app(
     *,
     clock: Callable[[], datetime] = utc_now,
     notifier: ChangeNotifier | None = None,
+    signing: SigningRing | None = None,
 ) -> FastAPI:
     """Build the content server: create the data directory and schema, wire the routes.
 
@@ -44,8 +46,10 @@ def create_app(
         settings: data directory, admin token and limits.
         clock: returns the current aware datetime; tests pass a controllable one.
         notifier: told about every change to what screens should show.
+        signing: the manifest-signing keys (default: the ring in the data directory, made on
+            the first start).
     """
-    ctx = build_context(settings, clock=clock, notifier=notifier)
+    ctx = build_context(settings, clock=clock, notifier=notifier, signing=signing)
     app = FastAPI(
         title="智慧党建内容服务器",
         # The interactive docs pages load scripts from a public CDN; deployments are often
@@ -76,6 +80,7 @@ def create_app(
         org_routes,
         account_routes,
         enrollment_routes,
+        signing_keys,
     )
     for module in modules:
         app.include_router(module.build_router(ctx))
@@ -89,12 +94,14 @@ def build_context(
     *,
     clock: Callable[[], datetime] = utc_now,
     notifier: ChangeNotifier | None = None,
+    signing: SigningRing | None = None,
 ) -> ServerContext:
     """Create the data directory, database schema and asset store; read (or make) the
-    screen key.
+    screen key and the manifest-signing keys.
 
     Raises:
         ScreenKeyError: no screen key is set and the key file cannot be read or made.
+        SigningKeyError: a signing key cannot be read, or the first one cannot be made.
     """
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     database = Database(settings.database_path)
@@ -107,5 +114,8 @@ def build_context(
     )
     store.remove_stale_uploads()
     screen_key = settings.screen_key or load_or_create_screen_key(settings.data_dir)
+    ring = signing or SigningRing.load_or_create(settings.data_dir)
     log.info("content server data in %s", settings.data_dir)
-    return ServerContext(settings, database, store, notifier or ChangeNotifier(), clock, screen_key)
+    return ServerContext(
+        settings, database, store, notifier or ChangeNotifier(), clock, screen_key, ring
+    )

@@ -95,6 +95,7 @@ def server_command(args: argparse.Namespace) -> int:
     from content_server.screen_key import ScreenKeyError
     from content_server.serve import data_dir_problem, run_server
     from content_server.settings import ServerSettings
+    from content_server.signing import SigningKeyError
 
     problem = data_dir_problem(args.data)
     if problem:
@@ -109,6 +110,8 @@ def server_command(args: argparse.Namespace) -> int:
         return run_server(settings, args.host, args.port, access_log=args.access_log)
     except ScreenKeyError as exc:
         return fail("kiosk server", str(exc), "bad_screen_key", 1)
+    except SigningKeyError as exc:
+        return fail("kiosk server", str(exc), "bad_signing_key", 1)
     except sqlite3.Error as exc:
         return fail("kiosk server", f"无法打开数据库：{exc}", "database_error", 1)
     except OSError as exc:

@@ -10,6 +10,7 @@ from content_server.assets import AssetStore
 from content_server.db import Database
 from content_server.events import ChangeNotifier
 from content_server.settings import ServerSettings
+from content_server.signing import SigningRing
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,7 @@ class ServerContext:
         notifier: told whenever a screen's manifest may have changed.
         clock: returns the current time, timezone-aware (injected so tests can move it).
         screen_key: the secret screens' tokens are derived from (``content_server.auth``).
+        signing: the keys manifests are signed with (``content_server.signing``).
     """
 
     settings: ServerSettings
@@ -31,3 +33,4 @@ class ServerContext:
     notifier: ChangeNotifier
     clock: Callable[[], datetime]
     screen_key: str
+    signing: SigningRing

@@ -11,6 +11,10 @@ that branch alone, while a change to the settings for all screens changes every 
 ``generated_at`` is the time of the change that made the revision (the database's creation
 time for revision 0), not the time of the request, so an unchanged manifest is byte-for-byte
 the same on every poll and its ETag can be strong.
+
+``signing_keys`` lists the server's manifest-signing public keys; the route signs the rendered
+body with each of them (``content_server/signing.py``) and sends the signatures in a header, so
+body and ETag are what they would be without signing.
 """
 
 from __future__ import annotations
@@ -19,10 +23,11 @@ import hashlib
 import json
 import logging
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from content_cache.wire import Manifest
+from content_cache.wire import Manifest, SigningKey
 from content_server import db
 from content_server.org import tree
 from content_server.org.tree import Placement
@@ -37,11 +42,12 @@ ENDED_ITEMS_GRACE = timedelta(days=1)
 
 @dataclass(frozen=True)
 class RenderedManifest:
-    """The manifest as sent: JSON bytes, their ETag and the revision."""
+    """The manifest as sent: JSON bytes, their ETag, the revision and the body's sha256."""
 
     body: bytes
     etag: str
     revision: int
+    digest: str
 
 
 def screen_revision(conn: sqlite3.Connection, screen_id: str) -> int:
@@ -60,9 +66,15 @@ def _revision(conn: sqlite3.Connection, place: Placement, levels: list[Level]) -
     )
 
 
-def build_manifest(conn: sqlite3.Connection, screen_id: str, now: datetime) -> Manifest:
+def build_manifest(
+    conn: sqlite3.Connection,
+    screen_id: str,
+    now: datetime,
+    signing_keys: Sequence[SigningKey] = (),
+) -> Manifest:
     """The manifest for ``screen_id`` as of ``now``: what targets the screen, its node or any
-    ancestor of it; a never-seen screen belongs to the root and gets what is for all screens."""
+    ancestor of it; a never-seen screen belongs to the root and gets what is for all screens.
+    ``signing_keys`` are listed in it (the keys that sign it)."""
     with db.read_transaction(conn):
         place = tree.placement(conn, screen_id)
         levels = screen_chain(conn, place)
@@ -78,6 +90,7 @@ def build_manifest(conn: sqlite3.Connection, screen_id: str, now: datetime) -> M
         generated_at=generated_at,
         settings=settings,
         items=[json.loads(body) for body in bodies],
+        signing_keys=list(signing_keys),
     )
 
 
@@ -86,8 +99,8 @@ def render(manifest: Manifest) -> RenderedManifest:
     body = json.dumps(
         manifest.model_dump(mode="json"), ensure_ascii=False, separators=(",", ":")
     ).encode("utf-8")
-    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
-    return RenderedManifest(body, etag, manifest.revision)
+    digest = hashlib.sha256(body).hexdigest()
+    return RenderedManifest(body, '"' + digest[:32] + '"', manifest.revision, digest)
 
 
 def etag_matches(if_none_match: str | None, etag: str) -> bool:

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Body, Depends, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response, StreamingResponse
 
+from content_cache.signature import SIGNATURE_HEADER
 from content_server import db
 from content_server.auth import Caller, screen_guard, screen_token
 from content_server.context import ServerContext
@@ -59,15 +60,20 @@ def build_router(ctx: ServerContext) -> APIRouter:
 
     @router.get("/manifest", dependencies=screen)
     def get_manifest(screen_id: str, request: Request) -> Response:
-        """The screen's manifest with a strong ETag; ``If-None-Match`` gives a 304."""
+        """The screen's manifest with a strong ETag; ``If-None-Match`` gives a 304. The body
+        is signed by every signing key it lists (``X-Manifest-Signature``)."""
         check_screen_id(screen_id)
         now = ctx.clock()
+        keys = ctx.signing.current()  # once: the keys listed are the keys that sign
         with ctx.db.connect() as conn:
-            rendered = render(build_manifest(conn, screen_id, now))
+            rendered = render(build_manifest(conn, screen_id, now, keys.wire))
             _record_contact(conn, screen_id, now)
         headers = {"ETag": rendered.etag, "Cache-Control": "no-cache"}
         if etag_matches(request.headers.get("if-none-match"), rendered.etag):
             return Response(status_code=304, headers=headers)
+        signature = ctx.signing.signature_header(keys, rendered.body, rendered.digest)
+        if signature:
+            headers[SIGNATURE_HEADER] = signature
         return Response(rendered.body, media_type="application/json", headers=headers)
 
     @router.get("/events", dependencies=screen)

@@ -282,6 +282,13 @@ DECISIONS: dict[tuple[str, str], object] = {
             ("PUT", "/api/screens/screen-b/node", {"json": {"node_id": ids["a"]}}),
         ]
     ),
+    ("GET", "/api/signing-keys"): OwnAccount(
+        "the fleet's public manifest-signing keys: public, the same for everyone signed in"
+    ),
+    ("POST", "/api/signing-keys"): Scoped(lambda ids: [("POST", "/api/signing-keys", {})]),
+    ("DELETE", "/api/signing-keys/{key_id}"): Scoped(
+        lambda ids: [("DELETE", "/api/signing-keys/0123456789abcdef", {})]
+    ),
     ("GET", "/api/accounts"): Filtered("/api/accounts", lambda ids: ["王书记"]),
     ("POST", "/api/accounts"): Scoped(
         lambda ids: [
