@@ -14,7 +14,7 @@ An administrator of a node (or the superuser):
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
@@ -131,7 +131,7 @@ def build_router(ctx: ServerContext) -> APIRouter:
     def pairing_status(body: PairingPoll) -> PairingStatus:
         """What became of the pairing whose secret handle is given; once an administrator
         entered its code, the answer carries the screen's credential (this once)."""
-        return PairingStatus(**service.pairing_status(ctx, body.handle, lambda: _keys(ctx)))
+        return PairingStatus(**service.pairing_status(ctx, body.handle, ctx.signing.public_keys))
 
     @router.post(
         "/api/enrollments", status_code=201, responses=error_responses(401, 403, 404, 422, 429)
@@ -155,9 +155,3 @@ def build_router(ctx: ServerContext) -> APIRouter:
         return ScreenList(screens=[ScreenView(**each) for each in service.screen_list(ctx, who)])
 
     return router
-
-
-def _keys(ctx: ServerContext) -> list[dict[str, Any]]:
-    """The server's manifest-signing public keys (none on a server that does not sign)."""
-    ring = getattr(ctx, "signing", None)
-    return list(ring.public_keys()) if ring is not None else []

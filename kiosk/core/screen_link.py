@@ -64,7 +64,8 @@ class ScreenLink:
         store: the cache.
         on_pairing: told each step of pairing (on the thread that runs the link).
         learning: the learning-record queue the screen records into.
-        trust: given the server's signing keys when the screen is enrolled.
+        trust: given the server's signing keys when the screen is enrolled (default: the
+            screen's trust store in its cache directory, ``content_cache.trust``).
     """
 
     def __init__(
@@ -79,7 +80,7 @@ class ScreenLink:
         self.config = config
         self.store = store
         self.on_pairing = on_pairing or (lambda state: None)
-        self.trust = trust
+        self.trust = trust or self._trust_keys
         self._learning = learning
         self._stop = threading.Event()
         self._lock = threading.Lock()
@@ -100,6 +101,13 @@ class ScreenLink:
             extra={"event": "screen_credential", "source": source},
         )
         return stored or config.screen_token
+
+    def _trust_keys(self, keys: SigningKeys) -> None:
+        """Trust the keys the server handed over with the credential: they came on the
+        connection the administrator vouched for by entering the code."""
+        from content_cache.trust import TrustStore
+
+        TrustStore(self.config.cache).trust_initial(keys)
 
     def pair(self, revoked: bool = False) -> str | None:
         """Pair until enrolled (the new credential) or stopped (None)."""

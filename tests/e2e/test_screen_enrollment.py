@@ -8,6 +8,7 @@ the other keeps syncing; a new code enrolls it again.
 
 from __future__ import annotations
 
+import json
 import stat
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from typing import Any
 import pytest
 
 from content_cache.enrollment import CREDENTIAL_FILE
+from content_cache.trust import TRUST_FILE
 from tests.support.images import jpeg_bytes
 from tests.support.processes import LogLine, ScreenProcess, ServerProcess, event, run_kiosk
 from tests.support.processes import publish_cli as publish
@@ -71,6 +73,8 @@ def test_a_new_screen_shows_a_code_is_enrolled_and_gets_content(tmp_path, server
     screen.wait_for(event("item_shown", item_id=item), timeout=WAIT)
     credential = tmp_path / "hall-1" / CREDENTIAL_FILE
     assert stat.S_IMODE(credential.stat().st_mode) == 0o600
+    trusted = json.loads((tmp_path / "hall-1" / TRUST_FILE).read_text(encoding="utf-8"))
+    assert trusted["keys"] and [r for r in screen.lines if r.get("event") == "trust_enrolled"]
     assert screen.stop() == 0
 
     again = screens(*screen_args(tmp_path, server, "hall-1"))  # a restart uses the stored one

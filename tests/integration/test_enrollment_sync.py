@@ -93,7 +93,8 @@ def test_enroll_store_the_credential_and_sync_with_it(server, publisher, pairing
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert read_credential(cache, server.url + "/", "hall-1") == token
     assert read_credential(cache, server.url, "hall-2") is None  # another screen's file
-    assert pairing.trusted == [[]] or all(key.get("public_key") for key in pairing.trusted[0])
+    [keys] = pairing.trusted  # the server's signing keys, handed to the trust store
+    assert keys and all(key["id"] and key["public_key"] for key in keys)
 
     store = CacheStore(cache)
     result = SyncEngine(store, server.url, "hall-1", token=token).sync_once()

@@ -78,7 +78,8 @@ def test_pairing_round_trip_gives_the_screen_its_own_credential(
     assert answer.status_code == 200, answer.text
     enrolled = answer.json()
     assert enrolled["status"] == "enrolled" and enrolled["node"]["id"] == tree["a"]
-    assert isinstance(enrolled["signing_keys"], list)
+    listed = client.get("/api/screens/hall-1/manifest", headers=AUTH).json()["signing_keys"]
+    assert enrolled["signing_keys"] == listed and listed  # the keys its manifests are signed by
     token = enrolled["token"]
     assert token.startswith("kc_") and len(token) > 40
     assert poll(client, pairing).json()["code"] == "pairing_not_found"  # handed out once
