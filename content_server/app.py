@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from content_server import api_schema, console
 from content_server.accounts import routes as account_routes
 from content_server.assets import AssetStore
+from content_server.audit import routes as audit_routes
 from content_server.auth import caller_guard
 from content_server.context import ServerContext
 from content_server.db import Database
@@ -23,6 +24,7 @@ from content_server.enrollment import routes as enrollment_routes
 from content_server.errors import ApiError, CatchAllMiddleware, handle_exception
 from content_server.events import ChangeNotifier
 from content_server.org import routes as org_routes
+from content_server.review import routes as review_routes
 from content_server.routes import assets, items, learning, screens, signing_keys
 from content_server.screen_key import load_or_create_screen_key
 from content_server.settings import ServerSettings
@@ -81,6 +83,8 @@ def create_app(
         account_routes,
         enrollment_routes,
         signing_keys,
+        review_routes,
+        audit_routes,
     )
     for module in modules:
         app.include_router(module.build_router(ctx))

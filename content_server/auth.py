@@ -22,12 +22,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
 
 from content_server.accounts.store import principal_for
+from content_server.audit.log import client_address
 from content_server.db import Database
 from content_server.enrollment.store import Enrollment, digest, enrollment_of
 from content_server.errors import ApiError
@@ -75,7 +77,7 @@ def _current_caller(
     request: Request, authorization: Annotated[str | None, Header()] = None
 ) -> Principal:
     resolve: Callable[[str | None], Principal] = request.app.state.resolve_caller
-    return resolve(authorization)
+    return replace(resolve(authorization), address=client_address(request))
 
 
 # What a route declares to learn who is calling: ``who: Caller``. ``create_app`` puts the

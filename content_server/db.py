@@ -286,11 +286,21 @@ def withdraw_item(conn: sqlite3.Connection, item_id: str, seq: int, at: datetime
     )
 
 
+# Only approved items reach screens: an item with a review row (``item_review``) that is not
+# ``approved`` is held (pending or rejected); an item without one needed no review.
+APPROVED = (
+    "NOT EXISTS (SELECT 1 FROM item_review r WHERE r.item_id = items.id AND r.status <> 'approved')"
+)
+
+
 def list_items(conn: sqlite3.Connection, limit: int = 1000) -> list[sqlite3.Row]:
-    """The most recently published items first."""
+    """The most recently published items first, with their review state (``review_status``
+    NULL: approved at publishing; ``review_comment``: the reviewer's latest comment)."""
     return conn.execute(
-        "SELECT id, kind, target, title, priority, valid_from, valid_until, created_at, "
-        "changed_seq, withdrawn_at FROM items ORDER BY created_seq DESC LIMIT ?",
+        "SELECT items.id, kind, target, title, priority, valid_from, valid_until, created_at, "
+        "changed_seq, withdrawn_at, r.status AS review_status, r.comment AS review_comment "
+        "FROM items LEFT JOIN item_review r ON r.item_id = items.id "
+        "ORDER BY created_seq DESC LIMIT ?",
         (limit,),
     ).fetchall()
 
@@ -298,24 +308,26 @@ def list_items(conn: sqlite3.Connection, limit: int = 1000) -> list[sqlite3.Row]
 def live_item_bodies(
     conn: sqlite3.Connection, targets: Iterable[str], ended_before: datetime
 ) -> list[str]:
-    """Bodies of the items for these targets that are not withdrawn and did not end before
-    ``ended_before``; by priority (highest first), then in publishing order."""
+    """Bodies of the approved items for these targets that are not withdrawn and did not end
+    before ``ended_before``; by priority (highest first), then in publishing order."""
     targets = list(targets)
     marks = ", ".join("?" * len(targets))
     rows = conn.execute(
         f"SELECT body FROM items WHERE target IN ({marks}) AND withdrawn_at IS NULL "
-        "AND (valid_until IS NULL OR valid_until >= ?) ORDER BY priority DESC, created_seq ASC",
+        f"AND (valid_until IS NULL OR valid_until >= ?) AND {APPROVED} "
+        "ORDER BY priority DESC, created_seq ASC",
         (*targets, to_db(ended_before)),
     ).fetchall()
     return [row[0] for row in rows]
 
 
 def items_revision(conn: sqlite3.Connection, targets: Iterable[str]) -> int:
-    """The last change to any item for these targets, withdrawn ones included; 0 if none."""
+    """The last change to any approved item for these targets, withdrawn ones included; 0 if
+    none (an item held for review changes no screen's revision until it is approved)."""
     targets = list(targets)
     marks = ", ".join("?" * len(targets))
     row = conn.execute(
-        f"SELECT MAX(changed_seq) FROM items WHERE target IN ({marks})", targets
+        f"SELECT MAX(changed_seq) FROM items WHERE target IN ({marks}) AND {APPROVED}", targets
     ).fetchone()
     return int(row[0] or 0)
 

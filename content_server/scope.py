@@ -5,7 +5,7 @@ Roles are held on organisation nodes and reach the whole subtree below the node:
 
     administrator  view, publish, administer (the tree, accounts, screens' places and tokens)
     publisher      view, publish (items, withdrawals, meetings, rosters, screen settings, stops)
-    reviewer       view (approval comes with the console)
+    reviewer       view, review (approve or reject items held for review)
     viewer         view (items, meetings, attendance, learning totals, screens)
 
 The superuser (the server's admin token) may do everything everywhere.
@@ -33,13 +33,14 @@ class Action(StrEnum):
 
     VIEW = "view"
     PUBLISH = "publish"
+    REVIEW = "review"
     ADMINISTER = "administer"
 
 
 ROLES: dict[str, frozenset[Action]] = {
     "administrator": frozenset(Action),
     "publisher": frozenset({Action.VIEW, Action.PUBLISH}),
-    "reviewer": frozenset({Action.VIEW}),
+    "reviewer": frozenset({Action.VIEW, Action.REVIEW}),
     "viewer": frozenset({Action.VIEW}),
 }
 ROLE_NAMES = tuple(ROLES)
@@ -52,6 +53,7 @@ ROLE_LABELS = {
 _ACTION_LABELS = {
     Action.VIEW: "查看",
     Action.PUBLISH: "发布",
+    Action.REVIEW: "审核",
     Action.ADMINISTER: "管理",
 }
 
@@ -75,6 +77,7 @@ class Principal:
         grants: the account's roles.
         session_id: the session the call came with, if any.
         token_id: the personal API token the call came with, if any.
+        address: the client address the call came from (for the audit log; ``-`` unknown).
     """
 
     name: str
@@ -82,6 +85,7 @@ class Principal:
     grants: tuple[Grant, ...] = field(default=())
     session_id: int | None = None
     token_id: int | None = None
+    address: str = "-"
 
     @property
     def superuser(self) -> bool:

@@ -31,11 +31,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from content_server import db
 from content_server.accounts import limits, store
 from content_server.accounts.passwords import hash_password, password_problem, verify_password
+from content_server.audit.log import home_node_id, record
 from content_server.auth import Caller
 from content_server.context import ServerContext
 from content_server.errors import ApiError, error_responses
 from content_server.org import tree
 from content_server.scope import (
+    ROLE_LABELS,
     ROLE_NAMES,
     Action,
     Principal,
@@ -103,6 +105,7 @@ def build_router(ctx: ServerContext) -> APIRouter:
             return {"ended": False}
         with ctx.db.connect() as conn, db.write_transaction(conn):
             store.end_session(conn, who.session_id)
+            record(conn, who, "logout", home_node_id(conn, who), at=ctx.clock())
         return {"ended": True}
 
     @router.get("/api/me", responses=error_responses(401))
@@ -125,6 +128,7 @@ def build_router(ctx: ServerContext) -> APIRouter:
             with db.write_transaction(conn):
                 store.set_password(conn, account_id, new_hash, ctx.clock())
                 ended = store.end_sessions(conn, account_id, except_id=who.session_id)
+                record(conn, who, "password_change", account.home_node_id, at=ctx.clock())
         log.info("account %s changed its password; %d other sessions ended", who.name, ended)
         return {"name": who.name, "ended_sessions": ended}
 
@@ -135,6 +139,7 @@ def build_router(ctx: ServerContext) -> APIRouter:
         now = ctx.clock()
         with ctx.db.connect() as conn, db.write_transaction(conn):
             token_id, token = store.add_api_token(conn, account_id, body.label.strip(), now)
+            record(conn, who, "token_create", home_node_id(conn, who), at=now, target=str(token_id))
         log.info("account %s made personal API token %d", who.name, token_id)
         return {
             "id": token_id,
@@ -165,6 +170,9 @@ def build_router(ctx: ServerContext) -> APIRouter:
         account_id = _account_id(who)
         with ctx.db.connect() as conn, db.write_transaction(conn):
             found = store.revoke_api_token(conn, account_id, token_id, ctx.clock())
+            if found:
+                node_id = home_node_id(conn, who)
+                record(conn, who, "token_revoke", node_id, at=ctx.clock(), target=str(token_id))
         if not found:
             raise ApiError(404, "token_not_found", f"找不到令牌 {token_id}")
         log.info("account %s revoked personal API token %d", who.name, token_id)
@@ -198,6 +206,7 @@ def build_router(ctx: ServerContext) -> APIRouter:
             if store.get_account(conn, name) is not None:
                 raise ApiError(409, "account_exists", f"账号「{name}」已存在")
             account_id = store.add_account(conn, name, password_hash, body.node_id, ctx.clock())
+            record(conn, who, "account_create", body.node_id, at=ctx.clock(), target=name)
             view = _account_view(conn, account_id, name, body.node_id)
         log.info("account %s made under node %d by %s", name, body.node_id, who.name)
         return view
@@ -211,6 +220,7 @@ def build_router(ctx: ServerContext) -> APIRouter:
             account = _managed(conn, who, name)
             store.set_password(conn, account.id, password_hash, ctx.clock())
             ended = store.end_sessions(conn, account.id)
+            record(conn, who, "password_set", account.home_node_id, at=ctx.clock(), target=name)
         log.info("password of %s set by %s; %d sessions ended", name, who.name, ended)
         return {"name": name, "ended_sessions": ended}
 
@@ -222,6 +232,9 @@ def build_router(ctx: ServerContext) -> APIRouter:
             account = _managed(conn, who, name)
             check_node_id(conn, who, body.node_id, Action.ADMINISTER)
             changed = store.add_grant(conn, account.id, body.node_id, role, ctx.clock())
+            if changed:
+                detail = ROLE_LABELS[role]
+                record(conn, who, "grant", body.node_id, at=ctx.clock(), target=name, detail=detail)
             view = _account_view(conn, account.id, account.name, account.home_node_id)
         log.info("%s granted %s on node %d to %s", who.name, role, body.node_id, name)
         return {**view, "changed": changed}
@@ -240,6 +253,8 @@ def build_router(ctx: ServerContext) -> APIRouter:
                 raise ApiError(
                     404, "grant_not_found", f"「{name}」在组织 {node_id} 没有角色 {role}"
                 )
+            detail = ROLE_LABELS[role]
+            record(conn, who, "grant_revoke", node_id, at=ctx.clock(), target=name, detail=detail)
             view = _account_view(conn, account.id, account.name, account.home_node_id)
         log.info("%s revoked %s on node %d from %s", who.name, role, node_id, name)
         return view
@@ -274,11 +289,15 @@ def log_in(ctx: ServerContext, name: str, password: str, address: str) -> dict[s
         with db.write_transaction(conn):
             if not good or account is None:
                 limits.record_failure(conn, keys, now)
+                node_id = account.home_node_id if account else None
+                record(conn, name, "login_failed", node_id, at=now, address=address)
                 token = None
             else:
                 limits.clear(conn, keys[0])
                 expires = now + timedelta(hours=ctx.settings.session_hours)
                 token = store.add_session(conn, account.id, now, expires)
+                person = Principal(account.name, account.id, address=address)
+                record(conn, person, "login", account.home_node_id, at=now)
     if token is None or account is None:
         log.warning("login failed: name=%s client=%s", name[:64], address)
         raise ApiError(

@@ -20,6 +20,7 @@ from content_server import db
 from content_server.accounts import store
 from content_server.accounts.passwords import hash_password, password_problem, verify_password
 from content_server.accounts.routes import log_in
+from content_server.audit.log import home_node_id, record
 from content_server.console import web
 from content_server.console.sections import PUBLISH_LINKS
 from content_server.console.templates import render
@@ -114,6 +115,7 @@ def build_router(ctx: ServerContext) -> APIRouter:
         if who is not None and who.session_id is not None:
             with ctx.db.connect() as conn, db.write_transaction(conn):
                 store.end_session(conn, who.session_id)
+                record(conn, who, "logout", home_node_id(conn, who), at=ctx.clock())
             log.info("console logout: %s", who.name)
         response = RedirectResponse(f"{PREFIX}/login?msg={quote('已退出登录')}", status_code=303)
         web.clear_session(response)
@@ -200,6 +202,7 @@ def build_router(ctx: ServerContext) -> APIRouter:
             with db.write_transaction(conn):
                 store.set_password(conn, who.account_id, new_hash, ctx.clock())
                 ended = store.end_sessions(conn, who.account_id, except_id=who.session_id)
+                record(conn, who, "password_change", account.home_node_id, at=ctx.clock())
         log.info("console: %s changed its password; %d other sessions ended", who.name, ended)
         return _back(f"{PREFIX}/", msg="密码已修改，其他设备上的登录已退出")
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 import hmac
 import secrets
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
 from fastapi import Request
@@ -30,6 +30,7 @@ from starlette.responses import Response
 from content_server import db
 from content_server.accounts import store
 from content_server.accounts.store import SESSION_PREFIX
+from content_server.audit.log import client_address
 from content_server.context import ServerContext
 from content_server.org import tree
 from content_server.org.tree import Node
@@ -88,7 +89,8 @@ def current_principal(ctx: ServerContext, request: Request) -> Principal | None:
     if not token.startswith(SESSION_PREFIX):
         return None
     with ctx.db.connect() as conn, db.read_transaction(conn):
-        return store.principal_for(conn, token, ctx.clock())
+        who = store.principal_for(conn, token, ctx.clock())
+    return replace(who, address=client_address(request)) if who is not None else None
 
 
 def set_session(ctx: ServerContext, request: Request, response: Response, token: str) -> None:

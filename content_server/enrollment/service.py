@@ -27,6 +27,7 @@ from typing import Any
 
 from content_server import db
 from content_server.accounts import limits
+from content_server.audit.log import record
 from content_server.context import ServerContext
 from content_server.enrollment import store
 from content_server.enrollment.store import Enrollment, Pairing
@@ -170,6 +171,7 @@ def _approve(
     before = store.approve(conn, pairing, node.id, who.name, now)
     moved = _place(conn, pairing.screen_id, node, now)
     db.add_change(conn, "screen_enroll", f"screen:{pairing.screen_id}", node.target, now)
+    record(conn, who, "screen_enroll", node.id, at=now, target=pairing.screen_id, detail=node.name)
     return _enrolled_view(conn, pairing, node, before), moved
 
 
@@ -185,10 +187,11 @@ def revoke(ctx: ServerContext, who: Principal, screen_id: str) -> dict[str, Any]
     target = f"screen:{screen_id}"
     seq = None
     with ctx.db.connect() as conn, db.write_transaction(conn):
-        check_screen(conn, who, screen_id, Action.ADMINISTER)
+        node = check_screen(conn, who, screen_id, Action.ADMINISTER)
         if store.revoke(conn, screen_id, who.name, now):
             _ensure_row(conn, screen_id)
             seq = db.add_change(conn, "screen_revoke", target, screen_id, now)
+            record(conn, who, "screen_revoke", node.id, at=now, target=screen_id)
     if seq is not None:
         log.info("screen %s revoked by %s", screen_id, who.name)
         # A screen listening to its events hears a new number, syncs, and is refused at once.

@@ -15,11 +15,13 @@ import unicodedata
 from dataclasses import dataclass
 
 from content_server import db
+from content_server.audit.log import record
 from content_server.context import ServerContext
 from content_server.errors import ApiError
 from content_server.items import check_screen_id
 from content_server.org import tree
 from content_server.org.tree import KINDS, NAME_CHARS, ROOT_ID, Node
+from content_server.scope import SUPERUSER, Principal
 from content_server.timefmt import to_db
 
 log = logging.getLogger("content_server")
@@ -37,8 +39,10 @@ class Edited:
     revision: int | None
 
 
-def add_node(ctx: ServerContext, parent_id: int, kind: str, name: str) -> Edited:
-    """Make a node ``kind``/``name`` under ``parent_id``.
+def add_node(
+    ctx: ServerContext, parent_id: int, kind: str, name: str, *, who: Principal = SUPERUSER
+) -> Edited:
+    """Make a node ``kind``/``name`` under ``parent_id`` (``who`` is recorded in the audit log).
 
     Raises:
         ApiError: 404 ``node_not_found`` (parent), 422 ``bad_kind``/``bad_name``, 409
@@ -52,6 +56,9 @@ def add_node(ctx: ServerContext, parent_id: int, kind: str, name: str) -> Edited
         _check_name_free(conn, parent, name)
         node = tree.insert_node(conn, parent, kind, name, to_db(now))
         seq = db.add_change(conn, "org_add", node.target, f"{kind} {name}", now)
+        record(
+            conn, who, "org_add", node.id, at=now, target=name, detail=f"{kind}，上级 {parent.name}"
+        )
     log.info(
         "organisation %d %s %s added under %d (change %d)", node.id, kind, name, parent.id, seq
     )
@@ -65,8 +72,10 @@ def change_node(
     name: str | None = None,
     kind: str | None = None,
     parent_id: int | None = None,
+    who: Principal = SUPERUSER,
 ) -> Edited:
-    """Rename a node, change its kind and/or move it (with its subtree) under ``parent_id``.
+    """Rename a node, change its kind and/or move it (with its subtree) under ``parent_id``
+    (``who`` is recorded in the audit log).
 
     A move gives every screen of the subtree a new revision (its ancestry, and so its
     manifest, changed) and tells them. Setting what is set already is no change.
@@ -105,6 +114,15 @@ def change_node(
         moved = parent is not None and parent.id != node.parent_id
         action = "org_move" if moved else "org_rename"
         seq = db.add_change(conn, action, node.target, f"{new_kind} {new_name}", now)
+        record(
+            conn,
+            who,
+            action,
+            node.id,
+            at=now,
+            target=node.name,
+            detail=_change_text(node, new_kind, new_name, parent),
+        )
         tree.update_node(conn, node.id, new_kind, new_name)
         if moved:
             assert parent is not None
@@ -120,8 +138,9 @@ def change_node(
     return Edited(edited, seq)
 
 
-def remove_node(ctx: ServerContext, node_id: int) -> int:
-    """Remove a node that holds nothing; returns the change's number.
+def remove_node(ctx: ServerContext, node_id: int, *, who: Principal = SUPERUSER) -> int:
+    """Remove a node that holds nothing; returns the change's number (``who`` is recorded in
+    the audit log).
 
     Raises:
         ApiError: 404 ``node_not_found``, 409 ``root_node`` or ``node_not_empty`` (one line
@@ -140,14 +159,18 @@ def remove_node(ctx: ServerContext, node_id: int) -> int:
                 f"不能删除「{node.name}」：还有{'、'.join(still)}；请先移走或撤回",
             )
         seq = db.add_change(conn, "org_remove", node.target, f"{node.kind} {node.name}", now)
+        record(conn, who, "org_remove", node.id, at=now, target=node.name, detail=node.kind)
         tree.delete_node(conn, node)
     log.info("organisation %d %s removed (change %d)", node.id, node.name, seq)
     return seq
 
 
-def assign_screen(ctx: ServerContext, screen_id: str, node_id: int) -> tuple[Node, int | None]:
+def assign_screen(
+    ctx: ServerContext, screen_id: str, node_id: int, *, who: Principal = SUPERUSER
+) -> tuple[Node, int | None]:
     """Make a screen belong to a node; returns the node and the change's number (None if the
-    screen was there already). The screen's revision changes and it is told.
+    screen was there already). The screen's revision changes and it is told; ``who`` is
+    recorded in the audit log.
 
     Raises:
         ApiError: 400 ``bad_screen_id``/``reserved_screen_id``, 404 ``node_not_found``.
@@ -160,10 +183,20 @@ def assign_screen(ctx: ServerContext, screen_id: str, node_id: int) -> tuple[Nod
         if tree.placement(conn, screen_id).node.id == node.id:
             return node, None
         seq = db.add_change(conn, "screen_assign", target, node.target, now)
+        record(conn, who, "screen_assign", node.id, at=now, target=screen_id, detail=node.name)
         tree.assign_screen(conn, screen_id, node, seq)
     log.info("screen %s now belongs to organisation %d (revision %d)", screen_id, node.id, seq)
     ctx.notifier.notify_changed([target], seq)
     return node, seq
+
+
+def _change_text(node: Node, kind: str, name: str, parent: Node | None) -> str:
+    """``第一党支部 → 一支部；党支部 → 党总支；移到 机关党委 之下`` (what changed)."""
+    parts = [f"{node.name} → {name}"] if name != node.name else []
+    parts += [f"{node.kind} → {kind}"] if kind != node.kind else []
+    if parent is not None and parent.id != node.parent_id:
+        parts.append(f"移到 {parent.name} 之下")
+    return "；".join(parts)
 
 
 def what_is_in(conn: sqlite3.Connection, node: Node, now_db: str) -> list[str]:

@@ -124,7 +124,7 @@ def build_router(ctx: ServerContext) -> APIRouter:
         """Add a node under ``parent_id`` (administrator of the parent)."""
         with ctx.db.connect() as conn:
             check_node_id(conn, who, new.parent_id, Action.ADMINISTER)
-        edited = edit.add_node(ctx, new.parent_id, new.kind, new.name)
+        edited = edit.add_node(ctx, new.parent_id, new.kind, new.name, who=who)
         return _edited(ctx, edited)
 
     @router.get("/api/org/nodes/{node_id}", responses=error_responses(401, 404, 422))
@@ -144,7 +144,12 @@ def build_router(ctx: ServerContext) -> APIRouter:
         node; never under itself or its own subtree."""
         check_edit(who, node_id, changes.parent_id)
         edited = edit.change_node(
-            ctx, node_id, name=changes.name, kind=changes.kind, parent_id=changes.parent_id
+            ctx,
+            node_id,
+            name=changes.name,
+            kind=changes.kind,
+            parent_id=changes.parent_id,
+            who=who,
         )
         return _edited(ctx, edited)
 
@@ -153,7 +158,7 @@ def build_router(ctx: ServerContext) -> APIRouter:
         """Remove a node; refused (409 ``node_not_empty``) while it has child nodes, screens,
         roster members, accounts or roles, or live content."""
         check_edit(who, node_id, None)
-        return NodeRemoved(id=node_id, revision=edit.remove_node(ctx, node_id))
+        return NodeRemoved(id=node_id, revision=edit.remove_node(ctx, node_id, who=who))
 
     @router.get("/api/screens/{screen_id}/node", responses=error_responses(400, 401, 422))
     def get_screen_node(screen_id: str, who: Caller) -> ScreenPlace:
@@ -173,7 +178,7 @@ def build_router(ctx: ServerContext) -> APIRouter:
         with ctx.db.connect() as conn, db.read_transaction(conn):
             check_screen(conn, who, screen_id, Action.ADMINISTER)
             check_node_id(conn, who, body.node_id, Action.ADMINISTER)
-        node, seq = edit.assign_screen(ctx, screen_id, body.node_id)
+        node, seq = edit.assign_screen(ctx, screen_id, body.node_id, who=who)
         with ctx.db.connect() as conn, db.read_transaction(conn):
             return _place(conn, screen_id, node, changed=seq is not None)
 

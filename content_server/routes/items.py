@@ -12,12 +12,16 @@ from fastapi import APIRouter, Body
 
 from content_cache.wire import AssetRef
 from content_server import db
+from content_server.audit.log import record
 from content_server.auth import Caller
 from content_server.context import ServerContext
 from content_server.errors import ApiError
 from content_server.items import ItemDraft, build_item, is_valid_id, new_item_id, target_label
 from content_server.org.edit import check_target_node
 from content_server.org.tree import listeners_of
+from content_server.review.policy import gate
+from content_server.review.record import node_id_of, record_publication
+from content_server.review.store import APPROVED, PENDING, REJECTED, hold
 from content_server.scope import (
     SUPERUSER,
     Action,
@@ -83,18 +87,27 @@ def publish(
     with ctx.db.connect() as conn:
         if payload.get("kind") == "video":
             payload = complete_video_payload(conn, payload)
-        draft = build_item(payload, item_id, lambda sha256: _asset_ref(conn, sha256), now)
+        draft = build_item(payload, item_id, lambda sha256: asset_ref(conn, sha256), now)
         with db.write_transaction(conn):
             check_target(conn, principal, draft.target, Action.PUBLISH)
             check_target_node(conn, draft.target)
-            seq = db.add_change(conn, "publish", draft.target, item_id, now)
-            db.add_item(conn, _new_item(draft), seq, now)
+            held = gate(conn, principal, draft.target, draft.item)
+            seq = db.add_change(
+                conn, "submit" if held.holds else "publish", draft.target, item_id, now
+            )
+            db.add_item(conn, stored_item(draft), seq, now)
+            if held.node is not None:
+                hold(conn, item_id, held.node.id, principal.name, now)
             if also is not None:
                 also(conn, draft)
-            listeners = listeners_of(conn, draft.target)
-    log.info("published %s %s to %s (revision %d)", draft.item.kind, item_id, draft.target, seq)
-    ctx.notifier.notify_changed(listeners, seq)
-    return {"id": item_id, "revision": seq}
+            record_publication(conn, principal, draft, held, now)
+            listeners = [] if held.holds else listeners_of(conn, draft.target)
+    if held.holds:
+        log.info("submitted %s %s to %s for review", draft.item.kind, item_id, draft.target)
+    else:
+        log.info("published %s %s to %s (revision %d)", draft.item.kind, item_id, draft.target, seq)
+        ctx.notifier.notify_changed(listeners, seq)
+    return {"id": item_id, "revision": seq, "review": PENDING if held.holds else APPROVED}
 
 
 def withdraw(ctx: ServerContext, item_id: str, principal: Principal = SUPERUSER) -> dict[str, Any]:
@@ -113,6 +126,7 @@ def withdraw(ctx: ServerContext, item_id: str, principal: Principal = SUPERUSER)
         target = str(row["target"])
         seq = db.add_change(conn, "withdraw", target, item_id, now)
         db.withdraw_item(conn, item_id, seq, now)
+        record(conn, principal, "withdraw", node_id_of(conn, target), at=now, target=item_id)
         listeners = listeners_of(conn, target)
     log.info("withdrew %s from %s (revision %d)", item_id, target, seq)
     ctx.notifier.notify_changed(listeners, seq)
@@ -120,9 +134,12 @@ def withdraw(ctx: ServerContext, item_id: str, principal: Principal = SUPERUSER)
 
 
 def item_status(row: sqlite3.Row, now: datetime) -> str:
-    """``withdrawn``, ``ended``, ``scheduled`` (not started yet) or ``active``."""
+    """``withdrawn``, ``pending`` (waiting for review), ``rejected`` (sent back by a reviewer),
+    ``ended``, ``scheduled`` (not started yet) or ``active``."""
     if row["withdrawn_at"] is not None:
         return "withdrawn"
+    if row["review_status"] in (PENDING, REJECTED):
+        return str(row["review_status"])
     if row["valid_until"] is not None and from_db(row["valid_until"]) <= now:
         return "ended"
     if row["valid_from"] is not None and from_db(row["valid_from"]) > now:
@@ -147,17 +164,21 @@ def item_summary(row: sqlite3.Row, now: datetime) -> dict[str, Any]:
         "withdrawn_at": when("withdrawn_at"),
         "revision": row["changed_seq"],
         "status": item_status(row, now),
+        "review": row["review_status"] or APPROVED,
+        "review_comment": row["review_comment"] or "",
     }
 
 
-def _asset_ref(conn: sqlite3.Connection, sha256: str) -> AssetRef | None:
+def asset_ref(conn: sqlite3.Connection, sha256: str) -> AssetRef | None:
+    """The stored asset ``sha256`` as a wire reference, or None if unknown."""
     row = db.get_asset(conn, sha256)
     if row is None:
         return None
     return AssetRef(sha256=row.sha256, size=row.size, media_type=row.media_type)
 
 
-def _new_item(draft: ItemDraft) -> db.NewItem:
+def stored_item(draft: ItemDraft) -> db.NewItem:
+    """A validated item as the row to store."""
     item = draft.item
     return db.NewItem(
         id=item.id,

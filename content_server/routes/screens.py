@@ -17,12 +17,14 @@ from starlette.responses import Response, StreamingResponse
 
 from content_cache.signature import SIGNATURE_HEADER
 from content_server import db
+from content_server.audit.settings import record_settings
 from content_server.auth import Caller, screen_guard, screen_token
 from content_server.context import ServerContext
 from content_server.items import ALL_SCREENS, check_screen_id
 from content_server.manifests import build_manifest, etag_matches, render, screen_revision
 from content_server.org.tree import ROOT_ID, get_node, listeners_of, placement
 from content_server.scope import (
+    SUPERUSER,
     Action,
     Principal,
     check_node,
@@ -125,7 +127,7 @@ def build_router(ctx: ServerContext) -> APIRouter:
         set to null is removed from that level (it follows the level below again)."""
         level = check_screen_id(screen_id, allow_all=True)
         check_level(ctx, who, level, Action.PUBLISH)
-        return update_settings(ctx, level, changes)
+        return update_settings(ctx, level, changes, who=who)
 
     return router
 
@@ -142,8 +144,11 @@ def check_level(ctx: ServerContext, who: Principal, level: str, action: Action) 
             check_screen(conn, who, level, action)
 
 
-def update_settings(ctx: ServerContext, level: str, changes: dict[str, Any]) -> dict[str, Any]:
-    """Merge ``changes`` into the settings of ``level`` (``all`` or a screen id).
+def update_settings(
+    ctx: ServerContext, level: str, changes: dict[str, Any], *, who: Principal = SUPERUSER
+) -> dict[str, Any]:
+    """Merge ``changes`` into the settings of ``level`` (``all`` or a screen id); ``who`` is
+    recorded in the audit log.
 
     Setting what is already set is no change: no new revision, no notification.
 
@@ -159,6 +164,7 @@ def update_settings(ctx: ServerContext, level: str, changes: dict[str, Any]) -> 
         if fields != stored.fields:
             seq = db.add_change(conn, "settings", target, level, now)
             save_level(conn, level, fields, seq)
+            record_settings(conn, who, level, stored.fields, fields, now)
         view = settings_view(conn, level)
         listeners = listeners_of(conn, target)
     if seq is not None:

@@ -322,6 +322,37 @@ DECISIONS: dict[tuple[str, str], object] = {
             ("DELETE", f"/api/accounts/李委员/grants/{ids['committee']}/viewer", {}),
         ]
     ),
+    ("GET", "/api/reviews"): Filtered("/api/reviews", lambda ids: [ids["a_pending"]]),
+    ("POST", "/api/items/{item_id}/approve"): Scoped(
+        lambda ids: [("POST", f"/api/items/{i}/approve", {}) for i in ids["a_reviewable"]]
+    ),
+    ("POST", "/api/items/{item_id}/reject"): Scoped(
+        lambda ids: [
+            ("POST", f"/api/items/{i}/reject", {"json": {"comment": "越权"}})
+            for i in ids["a_reviewable"]
+        ]
+    ),
+    ("POST", "/api/items/{item_id}/resubmit"): Scoped(
+        lambda ids: [
+            ("POST", f"/api/items/{i}/resubmit", {"json": {"changes": {"text": "改"}}})
+            for i in ids["a_reviewable"]
+        ]
+    ),
+    ("GET", "/api/org/nodes/{node_id}/review"): Scoped(
+        lambda ids: [("GET", f"/api/org/nodes/{ids['a']}/review", {})]
+    ),
+    ("PUT", "/api/org/nodes/{node_id}/review"): Scoped(
+        lambda ids: [
+            ("PUT", f"/api/org/nodes/{n}/review", {"json": {"on": False}})
+            for n in (ids["a"], ids["committee"])
+        ]
+    ),
+    ("GET", "/api/audit"): Filtered(
+        "/api/audit?limit=5000", lambda ids: ["第一党支部", "王书记", *ids["a_items"]]
+    ),
+    ("GET", "/api/audit.csv"): Filtered(
+        "/api/audit.csv", lambda ids: ["第一党支部", "王书记", *ids["a_items"]]
+    ),
 }
 
 
@@ -398,6 +429,14 @@ def world(client: TestClient) -> Ids:
     alice = personal_token(client, login(client, "王书记"))
     add_account(client, "李委员", ids["b"], "publisher", "administrator")
     caller = personal_token(client, login(client, "李委员"))
+    # The committee reviews what its branches publish: 王书记's notice waits for review.
+    client.put(f"/api/org/nodes/{ids['committee']}/review", headers=AUTH, json={"on": True})
+    held = client.post(
+        "/api/items",
+        headers=bearer(alice["token"]),
+        json={"kind": "notice", "text": "待审核", "to": f"node:{ids['a']}"},
+    )
+    assert held.json()["review"] == "pending", held.text
     ids.update(
         a_items=a_items,
         meeting=meeting.json()["id"],
@@ -407,6 +446,8 @@ def world(client: TestClient) -> Ids:
         code_a=codes["screen-a"],
         caller=bearer(caller["token"]),
         console_session=login(client, "李委员"),
+        a_pending=held.json()["id"],
+        a_reviewable=[held.json()["id"], *a_items],
     )
     return ids
 
