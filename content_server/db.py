@@ -29,6 +29,8 @@ Tables:
               meeting sign-in (``content_server/signin/schema.py``).
     video_facts, learning_records
               video probes and learning records (``content_server/courses_schema.py``).
+    resumable_uploads
+              uploads sent in pieces (``content_server/resumable_schema.py``), version 6.
 """
 
 from __future__ import annotations
@@ -48,7 +50,7 @@ from content_server.timefmt import from_db, to_db
 
 log = logging.getLogger("content_server")
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 BUSY_TIMEOUT_MS = 5000
 
 # The tables of schema version 1, as that version created them; later versions change them

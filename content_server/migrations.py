@@ -22,6 +22,14 @@ opening with its derived token.
 Version 5: the audit log (``content_server/audit/schema.py``, append-only) and review
 (``content_server/review/schema.py``): nodes whose items from below need approval, and the
 review state of items. Every item stored before the upgrade is approved (it has no review row).
+
+Version 6: resumable uploads (``content_server/resumable_schema.py``): videos and other large
+files sent in pieces that survive a dropped connection. None exist after the upgrade.
+
+Version 7: rosters keyed by organisation node (``content_server/signin/upgrade.py``): each
+roster and meeting whose branch name matches exactly one node belongs to that node; the rows of
+a name that matches none (or several) are kept under the name, for the superuser, with one log
+line per name.
 """
 
 from __future__ import annotations
@@ -37,7 +45,9 @@ from content_server.accounts.schema import ACCOUNTS_V3
 from content_server.audit.schema import AUDIT_TABLES
 from content_server.enrollment.schema import ENROLLMENT_TABLES
 from content_server.org.tree import DEFAULT_ROOT_KIND, DEFAULT_ROOT_NAME, NAME_CHARS, ROOT_ID
+from content_server.resumable_schema import UPLOAD_TABLES
 from content_server.review.schema import REVIEW_TABLES
+from content_server.signin.upgrade import key_rosters_by_node
 from content_server.timefmt import to_db
 
 log = logging.getLogger("content_server")
@@ -110,6 +120,12 @@ def _to_v5(conn: sqlite3.Connection, now: datetime) -> None:
         conn.execute(statement)
 
 
+def _to_v6(conn: sqlite3.Connection, now: datetime) -> None:
+    """Resumable uploads."""
+    for statement in UPLOAD_TABLES:
+        conn.execute(statement)
+
+
 def _root_name(conn: sqlite3.Connection) -> str:
     """The ``org_name`` set for all screens, else the default name."""
     row = db.get_shared_settings(conn, "all")
@@ -123,5 +139,10 @@ def _root_name(conn: sqlite3.Connection) -> str:
     return DEFAULT_ROOT_NAME
 
 
+def _to_v7(conn: sqlite3.Connection, now: datetime) -> None:
+    """Rosters and meetings keyed by organisation node."""
+    key_rosters_by_node(conn)
+
+
 # version -> the step that takes a database of that version to the next one.
-STEPS: dict[int, Step] = {1: _to_v2, 2: _to_v3, 3: _to_v4, 4: _to_v5}
+STEPS: dict[int, Step] = {1: _to_v2, 2: _to_v3, 3: _to_v4, 4: _to_v5, 5: _to_v6, 6: _to_v7}
