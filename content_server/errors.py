@@ -24,6 +24,7 @@ log = logging.getLogger("content_server")
 
 INTERNAL_ERROR = "服务器内部错误，请稍后重试；如果反复出现，请联系管理员查看服务器日志"
 
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 _HTTP_ERRORS: dict[int, tuple[str, str]] = {
     400: ("bad_request", "请求不正确"),
     404: ("not_found", "找不到该地址"),
@@ -83,6 +84,9 @@ class ErrorBody(BaseModel):
     code: str
 
 
+# The schema of ErrorBody in /api/openapi.json (content_server.api_schema puts it there; a
+# ``model`` would be declared with the route's media type, text/html on a page's route).
+ERROR_BODY_REF = "#/components/schemas/ErrorBody"
 # What each error status means, for the OpenAPI schema (the body's ``code`` says exactly what).
 _STATUS_TEXT = {
     400: "请求不正确（code 说明原因）",
@@ -110,7 +114,8 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     401 and 422 need no declaring: :mod:`content_server.api_schema` adds 401 to every route
     that takes a token and gives 422 (FastAPI's validation error) the project's body.
     """
-    return {status: _error_response(status, {"model": ErrorBody}) for status in statuses}
+    json = {"content": {"application/json": {"schema": {"$ref": ERROR_BODY_REF}}}}
+    return {status: _error_response(status, json) for status in statuses}
 
 
 def page_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
@@ -164,12 +169,12 @@ def allowed_methods(request: Request) -> str:
     """Every method the request's path answers to, for a 405's ``Allow`` (Starlette names only
     those of the first route with that path, and GET and POST are often two routes)."""
     routes = getattr(request.scope.get("app"), "routes", [])
-    methods: set[str] = set()
-    for route in routes:
-        match, _ = route.matches(request.scope)
-        if match is not Match.NONE:
-            methods |= getattr(route, "methods", None) or set()
-    return ", ".join(sorted(methods))
+    methods = []
+    for method in _METHODS:
+        probe = {**request.scope, "method": method}
+        if any(route.matches(probe)[0] is Match.FULL for route in routes):
+            methods.append(method)
+    return ", ".join(methods)
 
 
 async def handle_exception(request: Request, exc: Exception) -> Response:

@@ -119,7 +119,9 @@ def build_router(ctx: ServerContext) -> APIRouter:
             counts = tree.screen_counts(conn)
         return NodeList(nodes=_views(nodes, counts), kinds=list(KINDS))
 
-    @router.post("/api/org/nodes", status_code=201, responses=error_responses(401, 404, 409, 422))
+    @router.post(
+        "/api/org/nodes", status_code=201, responses=error_responses(401, 403, 404, 409, 422)
+    )
     def add_node(new: NewNode, who: Caller) -> NodeEdited:
         """Add a node under ``parent_id`` (administrator of the parent)."""
         with ctx.db.connect() as conn:
@@ -138,7 +140,7 @@ def build_router(ctx: ServerContext) -> APIRouter:
             ).fetchall()
         return NodeDetail(**view.model_dump(), screen_ids=[str(row[0]) for row in rows])
 
-    @router.patch("/api/org/nodes/{node_id}", responses=error_responses(401, 404, 409, 422))
+    @router.patch("/api/org/nodes/{node_id}", responses=error_responses(401, 403, 404, 409, 422))
     def change_node(node_id: int, changes: NodeChanges, who: Caller) -> NodeEdited:
         """Rename the node, change its kind, or move it (with its subtree) under another
         node; never under itself or its own subtree."""
@@ -153,14 +155,14 @@ def build_router(ctx: ServerContext) -> APIRouter:
         )
         return _edited(ctx, edited)
 
-    @router.delete("/api/org/nodes/{node_id}", responses=error_responses(401, 404, 409, 422))
+    @router.delete("/api/org/nodes/{node_id}", responses=error_responses(401, 403, 404, 409, 422))
     def remove_node(node_id: int, who: Caller) -> NodeRemoved:
         """Remove a node; refused (409 ``node_not_empty``) while it has child nodes, screens,
         roster members, accounts or roles, or live content."""
         check_edit(who, node_id, None)
         return NodeRemoved(id=node_id, revision=edit.remove_node(ctx, node_id, who=who))
 
-    @router.get("/api/screens/{screen_id}/node", responses=error_responses(400, 401, 422))
+    @router.get("/api/screens/{screen_id}/node", responses=error_responses(400, 401, 404, 422))
     def get_screen_node(screen_id: str, who: Caller) -> ScreenPlace:
         """The node a screen belongs to (the root for a screen never assigned)."""
         check_screen_id(screen_id)
@@ -169,7 +171,7 @@ def build_router(ctx: ServerContext) -> APIRouter:
             node = tree.placement(conn, screen_id).node
             return _place(conn, screen_id, node, changed=False)
 
-    @router.put("/api/screens/{screen_id}/node", responses=error_responses(400, 401, 404, 422))
+    @router.put("/api/screens/{screen_id}/node", responses=error_responses(400, 401, 403, 404, 422))
     def put_screen_node(screen_id: str, body: ScreenNode, who: Caller) -> ScreenPlace:
         """Make the screen belong to a node: it then gets what targets that node and its
         ancestors. Its revision changes and it is told at once. Administrator of the

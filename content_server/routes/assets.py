@@ -13,6 +13,7 @@ from starlette.requests import ClientDisconnect
 from starlette.responses import FileResponse, Response
 
 from content_server import db
+from content_server.api_schema import content_response, not_modified
 from content_server.assets import (
     PURPOSES,
     SHA256_RE,
@@ -24,7 +25,7 @@ from content_server.assets import (
 )
 from content_server.auth import Caller
 from content_server.context import ServerContext
-from content_server.errors import ApiError
+from content_server.errors import ApiError, error_responses
 from content_server.manifests import etag_matches
 from content_server.scope import Action, forbidden
 from content_server.uploads import MultipartReceiver, UploadFormError, boundary_of
@@ -35,13 +36,46 @@ log = logging.getLogger("content_server")
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 MULTIPART_SLACK_BYTES = 1024 * 1024  # form framing on top of the file itself
+# An asset is served with the media type it was stored with (any, for purpose=any).
+_FILE_TYPES = ("image/*", "video/*", "*/*")
+_RANGE_ERROR = content_response("Range 请求头不正确（纯文本）", "text/plain")
+UPLOAD_BODY = {
+    "required": True,
+    "content": {
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "required": ["file"],
+                "properties": {
+                    "file": {"type": "string", "format": "binary"},
+                    "purpose": {"type": "string", "enum": list(PURPOSES)},
+                },
+            }
+        }
+    },
+}
+ASSET_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: content_response("素材文件", *_FILE_TYPES, headers={"ETag": "素材的 sha256"}),
+    206: content_response(
+        "Range 请求的部分", *_FILE_TYPES, "multipart/byteranges", headers={"ETag": "素材的 sha256"}
+    ),
+    304: not_modified(),
+    400: _RANGE_ERROR,
+    **error_responses(404),
+    416: {**_RANGE_ERROR, "description": "Range 超出文件大小（纯文本，Content-Range 给出大小）"},
+}
 
 
 def build_router(ctx: ServerContext) -> APIRouter:
     """Routes for uploading and serving assets."""
     router = APIRouter()
 
-    @router.post("/api/assets", status_code=201)
+    @router.post(
+        "/api/assets",
+        status_code=201,
+        responses=error_responses(400, 403, 413, 422, 503, 507),
+        openapi_extra={"requestBody": UPLOAD_BODY},
+    )
     async def upload_asset(request: Request, who: Caller, purpose: str = "image") -> dict[str, Any]:
         """Upload one file (multipart field ``file``); ``purpose`` is ``image``, ``video``
         (probed: the answer has ``video`` with length and codecs) or ``any``. Any publisher
@@ -53,8 +87,18 @@ def build_router(ctx: ServerContext) -> APIRouter:
 
     # GET and HEAD as two routes: one route with both methods gives both operations the same
     # OpenAPI operation id, and FastAPI then warns on every /api/openapi.json.
-    @router.head("/assets/{sha256}", operation_id="head_asset")
-    @router.get("/assets/{sha256}", operation_id="get_asset")
+    @router.head(
+        "/assets/{sha256}",
+        operation_id="head_asset",
+        response_class=Response,
+        responses=ASSET_RESPONSES,
+    )
+    @router.get(
+        "/assets/{sha256}",
+        operation_id="get_asset",
+        response_class=Response,
+        responses=ASSET_RESPONSES,
+    )
     def get_asset(sha256: str, request: Request) -> Response:
         """An asset by its sha256: immutable, cacheable for a year, Range requests allowed."""
         media_type = _stored_media_type(ctx, sha256)

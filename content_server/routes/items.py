@@ -15,7 +15,7 @@ from content_server import db
 from content_server.audit.log import record
 from content_server.auth import Caller
 from content_server.context import ServerContext
-from content_server.errors import ApiError
+from content_server.errors import ApiError, error_responses
 from content_server.items import ItemDraft, build_item, is_valid_id, new_item_id, target_label
 from content_server.org.edit import check_target_node
 from content_server.org.tree import listeners_of
@@ -40,13 +40,13 @@ def build_router(ctx: ServerContext) -> APIRouter:
     """Routes for items."""
     router = APIRouter(prefix="/api/items")
 
-    @router.post("", status_code=201)
+    @router.post("", status_code=201, responses=error_responses(403, 404, 422, 503))
     def publish_item(payload: Annotated[dict[str, Any], Body()], who: Caller) -> dict[str, Any]:
         """Publish an item: the wire item's fields plus ``to`` (``all``, ``node:<id>`` or a
         screen id); the caller must be a publisher of that target."""
         return publish(ctx, payload, principal=who)
 
-    @router.delete("/{item_id}")
+    @router.delete("/{item_id}", responses=error_responses(403, 404))
     def withdraw_item(item_id: str, who: Caller) -> dict[str, Any]:
         """Withdraw an item from every screen it was published to (a publisher of its
         target; an item outside the caller's scope is 404, as if it did not exist)."""

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Body, Depends
 
 from content_server.auth import Caller, screen_guard
 from content_server.context import ServerContext
+from content_server.errors import error_responses
 from content_server.items import check_screen_id
 from content_server.learning import store_batch, totals
 from content_server.scope import Action, path_filter
@@ -23,7 +24,11 @@ def build_router(ctx: ServerContext) -> APIRouter:
     # Like the manifest: the screen's own token (or the admin token).
     screen = [Depends(screen_guard(ctx.screen_key, ctx.settings.admin_token))]
 
-    @router.post("/api/screens/{screen_id}/learning-records", dependencies=screen)
+    @router.post(
+        "/api/screens/{screen_id}/learning-records",
+        dependencies=screen,
+        responses=error_responses(400, 403, 422),
+    )
     def post_learning_records(
         screen_id: str, body: Annotated[Any, Body()] = None
     ) -> dict[str, Any]:
@@ -42,7 +47,7 @@ def build_router(ctx: ServerContext) -> APIRouter:
         )
         return answer
 
-    @router.get("/api/learning/totals")
+    @router.get("/api/learning/totals", responses=error_responses(422))
     def get_learning_totals(who: Caller, by: str = "course") -> dict[str, Any]:
         """Watch seconds, plays and completions per ``course`` or per ``branch``, counting
         the records of screens in the subtrees the caller may view."""

@@ -16,10 +16,13 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response, StreamingResponse
 
 from content_cache.signature import SIGNATURE_HEADER
+from content_cache.wire import Manifest
 from content_server import db
+from content_server.api_schema import event_stream_response, not_modified, response_headers
 from content_server.audit.settings import record_settings
 from content_server.auth import Caller, screen_guard, screen_token
 from content_server.context import ServerContext
+from content_server.errors import error_responses
 from content_server.items import ALL_SCREENS, check_screen_id
 from content_server.manifests import build_manifest, etag_matches, render, screen_revision
 from content_server.org.tree import ROOT_ID, get_node, listeners_of, placement
@@ -51,16 +54,31 @@ LAST_SEEN_RESOLUTION = timedelta(seconds=30)
 # A comment line this often keeps proxies from closing an idle event stream, and lets a
 # screen notice a dead connection (its read timeout is longer than this).
 KEEPALIVE_SECONDS = 15.0
+_ETAG = {"ETag": "清单的强 ETag（请求时放进 If-None-Match）"}
+_REVISION = {
+    "type": "object",
+    "required": ["revision"],
+    "properties": {"revision": {"type": "integer"}},
+}
 
 
 def build_router(ctx: ServerContext) -> APIRouter:
     """Routes for screens."""
-    router = APIRouter(prefix="/api/screens/{screen_id}")
+    # Every route checks the screen id (400 bad_screen_id, reserved_screen_id).
+    router = APIRouter(prefix="/api/screens/{screen_id}", responses=error_responses(400))
     # A manifest can carry meeting sign-in secrets: only the screen itself (its own token)
     # or an admin may read it, or its event stream.
     screen = [Depends(screen_guard(ctx.screen_key, ctx.settings.admin_token))]
 
-    @router.get("/manifest", dependencies=screen)
+    @router.get(
+        "/manifest",
+        dependencies=screen,
+        responses={
+            200: {"model": Manifest, "description": "清单", "headers": response_headers(_ETAG)},
+            304: not_modified(),
+            **error_responses(403),
+        },
+    )
     def get_manifest(screen_id: str, request: Request) -> Response:
         """The screen's manifest with a strong ETag; ``If-None-Match`` gives a 304. The body
         is signed by every signing key it lists (``X-Manifest-Signature``)."""
@@ -78,7 +96,17 @@ def build_router(ctx: ServerContext) -> APIRouter:
             headers[SIGNATURE_HEADER] = signature
         return Response(rendered.body, media_type="application/json", headers=headers)
 
-    @router.get("/events", dependencies=screen)
+    @router.get(
+        "/events",
+        dependencies=screen,
+        response_class=Response,
+        responses={
+            200: event_stream_response(
+                "本屏的修订号：连上时一次，之后每次变化一次", _REVISION, "revision"
+            ),
+            **error_responses(403),
+        },
+    )
     async def get_events(screen_id: str) -> StreamingResponse:
         """Server-sent events: ``event: revision`` with the screen's revision, at once on
         connecting (so a screen that reconnects after a restart catches up) and after every
@@ -101,7 +129,7 @@ def build_router(ctx: ServerContext) -> APIRouter:
         headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
         return StreamingResponse(stream(), media_type="text/event-stream", headers=headers)
 
-    @router.get("/token")
+    @router.get("/token", responses=error_responses(403, 404))
     def get_token(screen_id: str, who: Caller) -> dict[str, str]:
         """The screen's token (for its ``screen_token`` setting) and the config line to paste;
         for administrators of the screen's node."""
@@ -111,7 +139,7 @@ def build_router(ctx: ServerContext) -> APIRouter:
         return {"screen_id": screen_id, "token": token, "config": f'screen_token = "{token}"'}
 
     # The settings routes take ``all`` for the settings of every screen.
-    @router.get("/settings")
+    @router.get("/settings", responses=error_responses(403, 404))
     def get_settings(screen_id: str, who: Caller) -> dict[str, Any]:
         """The settings of a screen (effective, its own, those for all screens), or of ``all``."""
         level = check_screen_id(screen_id, allow_all=True)
@@ -119,7 +147,7 @@ def build_router(ctx: ServerContext) -> APIRouter:
         with ctx.db.connect() as conn, db.read_transaction(conn):
             return settings_view(conn, level)
 
-    @router.put("/settings")
+    @router.put("/settings", responses=error_responses(403, 404, 422))
     def put_settings(
         screen_id: str, changes: Annotated[dict[str, Any], Body()], who: Caller
     ) -> dict[str, Any]:

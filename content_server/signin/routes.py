@@ -31,9 +31,10 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import HTMLResponse, Response, StreamingResponse
 
 from content_server import db
+from content_server.api_schema import content_response, event_stream_response
 from content_server.auth import Caller
 from content_server.context import ServerContext
-from content_server.errors import ApiError
+from content_server.errors import ApiError, error_responses, page_responses
 from content_server.items import is_valid_id
 from content_server.scope import (
     Action,
@@ -66,6 +67,9 @@ KEEPALIVE_SECONDS = 15.0
 COOKIE_DAYS = 180
 NAME_COOKIE, FACTOR_COOKIE, DEVICE_COOKIE = "signin_name", "signin_factor", "signin_device"
 HTML_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+# The phone pages answer every refusal with a page for the person holding the phone.
+PHONE_PAGE: dict[int | str, dict[str, Any]] = {200: content_response("签到页面", "text/html")}
+PHONE_REFUSALS = (400, 403, 404, 409, 410, 429)
 
 
 def public_base_url(ctx: ServerContext, request: Request) -> str:
@@ -83,7 +87,17 @@ def build_router(ctx: ServerContext) -> APIRouter:
     router = APIRouter()
     desk = PhoneDesk(ctx.db, ctx.clock, lambda mid, rev: ctx.notifier.notify_topic(topic(mid), rev))
 
-    @router.put("/api/branches/{branch}/roster")
+    @router.put(
+        "/api/branches/{branch}/roster",
+        responses=error_responses(403, 404, 413, 422),
+        openapi_extra={
+            "requestBody": {
+                "required": True,
+                "description": "名单 CSV 文件（UTF-8 或 GBK）",
+                "content": {"text/csv": {"schema": {"type": "string"}}},
+            }
+        },
+    )
     async def put_roster(
         branch: str,
         request: Request,
@@ -98,7 +112,7 @@ def build_router(ctx: ServerContext) -> APIRouter:
         data = await _read_body(request, MAX_ROSTER_BYTES)
         return await run_in_threadpool(_import_roster, ctx, branch, data, filename)
 
-    @router.get("/api/branches/{branch}/roster")
+    @router.get("/api/branches/{branch}/roster", responses=error_responses(403, 404))
     def get_roster(branch: str, who: Caller) -> dict[str, Any]:
         """The branch's members: name, member number and whether a phone is known."""
         _check_branch(ctx, who, branch, Action.VIEW)
@@ -112,7 +126,7 @@ def build_router(ctx: ServerContext) -> APIRouter:
             ],
         }
 
-    @router.post("/api/meetings", status_code=201)
+    @router.post("/api/meetings", status_code=201, responses=error_responses(403, 404, 422))
     def post_meeting(
         payload: Annotated[dict[str, Any], Body()], request: Request, who: Caller
     ) -> Any:
@@ -129,7 +143,7 @@ def build_router(ctx: ServerContext) -> APIRouter:
             shown = visible_targets(conn, who, (m.target for m in meetings))
         return {"meetings": [m.summary(base) for m in meetings if m.target in shown]}
 
-    @router.get("/api/meetings/{meeting_id}")
+    @router.get("/api/meetings/{meeting_id}", responses=error_responses(404))
     def get_one_meeting(meeting_id: str, request: Request, who: Caller) -> dict[str, Any]:
         """One meeting (no secret) and its live count."""
         meeting = _meeting(ctx, meeting_id, who)
@@ -137,7 +151,14 @@ def build_router(ctx: ServerContext) -> APIRouter:
             live = live_count(conn, meeting)
         return {**meeting.summary(public_base_url(ctx, request)), "live": live}
 
-    @router.get("/api/meetings/{meeting_id}/attendance.csv")
+    @router.get(
+        "/api/meetings/{meeting_id}/attendance.csv",
+        response_class=Response,
+        responses={
+            200: content_response("签到表 CSV（UTF-8，带 BOM）", "text/csv"),
+            **error_responses(404),
+        },
+    )
     def get_attendance_csv(meeting_id: str, who: Caller) -> Response:
         """The attendance record as CSV: 姓名, 党员编号, 状态, 签到时间, 请假事由."""
         meeting = _meeting(ctx, meeting_id, who)
@@ -147,7 +168,14 @@ def build_router(ctx: ServerContext) -> APIRouter:
         headers = {"Content-Disposition": f"attachment; filename*=UTF-8''{name}"}
         return Response(body, media_type="text/csv; charset=utf-8", headers=headers)
 
-    @router.get("/api/meetings/{meeting_id}/attendance")
+    @router.get(
+        "/api/meetings/{meeting_id}/attendance",
+        response_class=Response,
+        responses={
+            200: content_response("打印用的签到表页面", "text/html"),
+            **error_responses(404),
+        },
+    )
     def get_attendance_page(meeting_id: str, who: Caller) -> HTMLResponse:
         """The attendance record as a page to print (A4)."""
         meeting = _meeting(ctx, meeting_id, who)
@@ -155,14 +183,23 @@ def build_router(ctx: ServerContext) -> APIRouter:
             record = attendance_record(conn, meeting)
         return HTMLResponse(record_page(meeting, record, ctx.clock()), headers=HTML_HEADERS)
 
-    @router.get("/api/meetings/{meeting_id}/live")
+    @router.get("/api/meetings/{meeting_id}/live", responses=error_responses(404))
     def get_live(meeting_id: str) -> dict[str, Any]:
         """``{meeting_id, present, expected, on_leave, latest, revision}``."""
         meeting = _meeting(ctx, meeting_id)
         with ctx.db.connect() as conn:
             return live_count(conn, meeting)
 
-    @router.get("/api/meetings/{meeting_id}/live/events")
+    @router.get(
+        "/api/meetings/{meeting_id}/live/events",
+        response_class=Response,
+        responses={
+            200: event_stream_response(
+                "签到人数：连上时一次，之后每次变化一次", {"type": "object"}
+            ),
+            **error_responses(404),
+        },
+    )
     async def get_live_events(meeting_id: str) -> StreamingResponse:
         """Server-sent events: the live count as ``data:`` at once and after every change;
         a keep-alive comment every 15 s; ended when the server stops."""
@@ -186,7 +223,11 @@ def build_router(ctx: ServerContext) -> APIRouter:
         headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
         return StreamingResponse(stream(), media_type="text/event-stream", headers=headers)
 
-    @router.get("/m/{meeting_id}", response_class=HTMLResponse)
+    @router.get(
+        "/m/{meeting_id}",
+        response_class=Response,
+        responses={**PHONE_PAGE, **page_responses(*PHONE_REFUSALS)},
+    )
     def phone_page(
         meeting_id: str, request: Request, w: str | None = None, t: str | None = None
     ) -> Response:
@@ -194,7 +235,11 @@ def build_router(ctx: ServerContext) -> APIRouter:
         client = _client(request)
         return _respond(desk.page(meeting_id, w, t, client), request, client)
 
-    @router.post("/m/{meeting_id}", response_class=HTMLResponse)
+    @router.post(
+        "/m/{meeting_id}",
+        response_class=Response,
+        responses={**PHONE_PAGE, **page_responses(*PHONE_REFUSALS)},
+    )
     def phone_sign_in(
         meeting_id: str,
         request: Request,
@@ -207,7 +252,11 @@ def build_router(ctx: ServerContext) -> APIRouter:
         client = _client(request)
         return _respond(desk.sign_in(meeting_id, w, t, name, factor, client), request, client)
 
-    @router.post("/m/{meeting_id}/leave", response_class=HTMLResponse)
+    @router.post(
+        "/m/{meeting_id}/leave",
+        response_class=Response,
+        responses={**PHONE_PAGE, **page_responses(*PHONE_REFUSALS)},
+    )
     def phone_leave(
         meeting_id: str,
         request: Request,

@@ -209,12 +209,12 @@ def test_the_openapi_schema_declares_the_new_routes_answers(client: TestClient) 
     error = {"$ref": "#/components/schemas/ErrorBody"}
     expected = {
         ("/api/org/nodes", "get"): {"200", "401"},
-        ("/api/org/nodes", "post"): {"201", "401", "404", "409", "422"},
+        ("/api/org/nodes", "post"): {"201", "400", "401", "403", "404", "409", "422"},
         ("/api/org/nodes/{node_id}", "get"): {"200", "401", "404", "422"},
-        ("/api/org/nodes/{node_id}", "patch"): {"200", "401", "404", "409", "422"},
-        ("/api/org/nodes/{node_id}", "delete"): {"200", "401", "404", "409", "422"},
-        ("/api/screens/{screen_id}/node", "get"): {"200", "400", "401", "422"},
-        ("/api/screens/{screen_id}/node", "put"): {"200", "400", "401", "404", "422"},
+        ("/api/org/nodes/{node_id}", "patch"): {"200", "400", "401", "403", "404", "409", "422"},
+        ("/api/org/nodes/{node_id}", "delete"): {"200", "401", "403", "404", "409", "422"},
+        ("/api/screens/{screen_id}/node", "get"): {"200", "400", "401", "404", "422"},
+        ("/api/screens/{screen_id}/node", "put"): {"200", "400", "401", "403", "404", "422"},
     }
     for (path, method), statuses in expected.items():
         responses = schema["paths"][path][method]["responses"]
