@@ -4,7 +4,9 @@ Layout of the cache directory::
 
     assets/<sha256>        verified files, named by their hash (a poster used twice is stored once)
     staging/<sha256>.part  downloads in progress; never read by the screen
-    current.json           the current snapshot: manifest + ETag, replaced with one os.replace()
+    current.json           the current snapshot: manifest + ETag, and the body exactly as the
+                           server sent it with its signature header (so the cache can be
+                           checked again later); replaced with one os.replace()
     renditions/<sha256>-<w>x<h>.jpg
                            the main zone's picture of a poster (fitted, on a blurred copy of
                            itself where the shapes differ), made by the screen from assets
@@ -64,6 +66,14 @@ class AssetError(ValueError):
 
 class CacheFullError(OSError):
     """New content does not fit in the cache's quota or on the disk."""
+
+
+@dataclass(frozen=True)
+class SignedBody:
+    """A manifest's body as the server sent it, and its ``X-Manifest-Signature`` value."""
+
+    body: bytes
+    signature: str | None
 
 
 @dataclass(frozen=True)
@@ -137,6 +147,18 @@ class CacheStore:
             log.error("cached snapshot unreadable, ignoring it: %s", str(exc)[:200])
             return None
         return Snapshot(manifest, etag if isinstance(etag, str) else None, self.assets_dir)
+
+    def signed_body(self) -> SignedBody | None:
+        """The current snapshot's manifest as it was received, with its signature (None if
+        there is no snapshot, or it was written without them)."""
+        try:
+            raw = json.loads((self.root / SNAPSHOT_FILE).read_bytes())
+            body, signature = raw.get("body"), raw.get("signature")
+        except (OSError, ValueError, AttributeError):
+            return None
+        if not isinstance(body, str):
+            return None
+        return SignedBody(body.encode("utf-8"), signature if isinstance(signature, str) else None)
 
     def has_asset(self, ref: AssetRef) -> bool:
         """True if the asset is in the store with the expected size."""
@@ -235,8 +257,11 @@ class CacheStore:
     def _part(self, ref: AssetRef) -> Path:
         return self.staging_dir / f"{ref.sha256}.part"
 
-    def commit(self, manifest: Manifest, etag: str | None) -> Snapshot:
-        """Make ``manifest`` the current snapshot with one atomic replace.
+    def commit(
+        self, manifest: Manifest, etag: str | None, signed: SignedBody | None = None
+    ) -> Snapshot:
+        """Make ``manifest`` the current snapshot with one atomic replace; ``signed`` is the
+        body it was parsed from and its signature, kept beside it.
 
         Raises:
             AssetError: an asset the manifest needs is not in the store.
@@ -244,8 +269,10 @@ class CacheStore:
         missing = [ref.sha256[:12] for ref in manifest.assets().values() if not self.has_asset(ref)]
         if missing:
             raise AssetError(f"cannot commit revision {manifest.revision}: missing {missing[:3]}")
-        body = json.dumps({"etag": etag, "manifest": manifest.model_dump(mode="json")})
-        _atomic_write(self.root / SNAPSHOT_FILE, body.encode())
+        record = {"etag": etag, "manifest": manifest.model_dump(mode="json")}
+        if signed is not None:
+            record |= {"signature": signed.signature, "body": signed.body.decode("utf-8")}
+        _atomic_write(self.root / SNAPSHOT_FILE, json.dumps(record).encode())
         return Snapshot(manifest, etag, self.assets_dir)
 
     def collect_garbage(self) -> int:

@@ -1,7 +1,10 @@
 """The sync engine: fetch a screen's manifest and its assets into the cache, without Qt.
 
-``SyncEngine.sync_once`` does one conditional GET of the manifest and, when it changed, downloads
-only the assets the store does not have, verifies them and commits the new snapshot atomically.
+``SyncEngine.sync_once`` does one conditional GET of the manifest and, when it changed, checks its
+signature against the keys the screen trusts (``content_cache/trust.py``), downloads only the
+assets the store does not have, verifies them and commits the new snapshot atomically. A
+manifest whose signature is missing, wrong or by a key the screen does not trust is refused
+before it is parsed: the old snapshot stays.
 ``SyncLoop`` repeats that forever with a poll interval (with jitter) and capped exponential
 backoff after failures; ``wake()`` makes it sync at once. With ``learning`` it also runs the
 learning-record uploader (``content_cache.learning_upload.LearningLoop``) on a thread of its own and
@@ -25,7 +28,9 @@ import requests
 
 from content_cache.push import PushListener
 from content_cache.screen_auth import auth_headers, is_revoked, refused_message, revoked_message
-from content_cache.store import AssetError, CacheFullError, CacheStore, Snapshot
+from content_cache.signature import SIGNATURE_HEADER
+from content_cache.store import AssetError, CacheFullError, CacheStore, SignedBody, Snapshot
+from content_cache.trust import SignatureRefused, TrustStore, Verified
 from content_cache.wire import AssetRef, Manifest, ManifestError, parse_manifest
 
 if TYPE_CHECKING:
@@ -45,6 +50,18 @@ class ScreenRevoked(SyncError):
     """The server answered that this screen was revoked (403 ``screen_revoked``)."""
 
 
+class ManifestRefused(SyncError):
+    """The manifest's signature is missing, wrong or by a key this screen does not trust.
+
+    Attributes:
+        reason: ``missing``, ``bad`` or ``unknown_key`` (``content_cache.trust``).
+    """
+
+    def __init__(self, refusal: SignatureRefused) -> None:
+        super().__init__(str(refusal))
+        self.reason = refusal.reason
+
+
 @dataclass(frozen=True)
 class SyncResult:
     """What one sync did.
@@ -58,6 +75,8 @@ class SyncResult:
         retry_in: for SyncLoop results, seconds until the next attempt.
         revoked: the server answered that this screen was revoked (its credential is refused
             for good; the screen needs a new pairing code).
+        refused: why the manifest's signature was refused (``missing``, ``bad``,
+            ``unknown_key``), "" otherwise.
     """
 
     status: Literal["updated", "unchanged", "failed"]
@@ -66,6 +85,7 @@ class SyncResult:
     downloaded_bytes: int = 0
     retry_in: float = 0.0
     revoked: bool = False
+    refused: str = ""
 
 
 class SyncEngine:
@@ -79,6 +99,8 @@ class SyncEngine:
         timeout: (connect, read) timeouts in seconds.
         max_downloads: how many assets download at once.
         token: this screen's token (``screen_token``), sent with the manifest request.
+        trust: the keys manifests must be signed with (default: those kept in the cache
+            directory, ``content_cache.trust.TrustStore(store.root)``).
     """
 
     def __init__(
@@ -90,8 +112,10 @@ class SyncEngine:
         timeout: tuple[float, float] = (5.0, 30.0),
         max_downloads: int = 2,
         token: str | None = None,
+        trust: TrustStore | None = None,
     ) -> None:
         self.store = store
+        self.trust = trust if trust is not None else TrustStore(store.root)
         self.token = token
         self.max_downloads = max(1, max_downloads)
         self.server_url = server_url.rstrip("/")
@@ -107,24 +131,29 @@ class SyncEngine:
                 return self._sync()
             except SyncError as exc:
                 revoked = isinstance(exc, ScreenRevoked)
-                return SyncResult("failed", self.store.current(), str(exc), revoked=revoked)
+                refused = exc.reason if isinstance(exc, ManifestRefused) else ""
+                snapshot = self.store.current()
+                return SyncResult("failed", snapshot, str(exc), revoked=revoked, refused=refused)
 
     def _sync(self) -> SyncResult:
         current = self.store.current()
         response = self._get_manifest(current.etag if current else None)
         if response.status_code == 304 and current is not None:
             return self._repair(current, current.etag)
+        signed = SignedBody(response.content, response.headers.get(SIGNATURE_HEADER))
+        verified = self._verify(signed)
         try:
-            manifest = parse_manifest(response.content)
+            manifest = parse_manifest(signed.body)
         except ManifestError as exc:
             raise SyncError(str(exc)) from None
         if manifest.screen_id != self.screen_id:
             raise SyncError(
                 f"manifest is for screen {manifest.screen_id!r}, not {self.screen_id!r}"
             )
+        self.trust.learn(manifest.signing_keys, verified)
         etag = response.headers.get("ETag")
         if current is not None and manifest == current.manifest:
-            return self._repair(current, etag)
+            return self._repair(current, etag, signed)
         if current is not None and manifest.revision < current.manifest.revision:
             log.warning(
                 "server revision went back from %d to %d; following the server",
@@ -133,7 +162,7 @@ class SyncEngine:
             )
         keep = set(manifest.assets()) | (set(current.manifest.assets()) if current else set())
         downloaded = self._fetch_missing(list(manifest.assets().values()), keep)
-        snapshot = self._commit(manifest, etag)
+        snapshot = self._commit(manifest, etag, signed)
         removed = self.store.collect_garbage()
         return SyncResult(
             "updated",
@@ -143,21 +172,30 @@ class SyncEngine:
             downloaded_bytes=downloaded,
         )
 
-    def _repair(self, current: Snapshot, etag: str | None) -> SyncResult:
+    def _verify(self, signed: SignedBody) -> Verified:
+        try:
+            return self.trust.verify(signed.body, signed.signature)
+        except SignatureRefused as exc:
+            raise ManifestRefused(exc) from None
+
+    def _repair(
+        self, current: Snapshot, etag: str | None, signed: SignedBody | None = None
+    ) -> SyncResult:
         """The manifest did not change: fetch again any file of the current snapshot that went
-        missing (dropped as corrupt), remember a new ETag, and clear what a crash left behind."""
+        missing (dropped as corrupt), remember a new ETag (and the body it came with), and
+        clear what a crash left behind."""
         refs = list(current.manifest.assets().values())
         downloaded = self._fetch_missing(refs, {r.sha256 for r in refs})
         if etag != current.etag:  # same content, new tag: remember it for the next poll
-            current = self._commit(current.manifest, etag)
+            current = self._commit(current.manifest, etag, signed)
         self.store.collect_garbage()
         if not downloaded:
             return SyncResult("unchanged", current, "manifest not modified")
         return SyncResult("updated", current, "restored missing files", downloaded_bytes=downloaded)
 
-    def _commit(self, manifest: Manifest, etag: str | None) -> Snapshot:
+    def _commit(self, manifest: Manifest, etag: str | None, signed: SignedBody | None) -> Snapshot:
         try:
-            return self.store.commit(manifest, etag)
+            return self.store.commit(manifest, etag, signed)
         except (AssetError, OSError) as exc:
             raise SyncError(f"could not switch to revision {manifest.revision}: {exc}") from None
 

@@ -7,6 +7,7 @@ HTTP API with a personal API token (``kiosk login``) or the admin token (like ``
     kiosk admin org move NODE --parent NODE
     kiosk admin org remove NODE
     kiosk admin screen list|assign|enroll|revoke ...   (content_server.screen_admin_cli)
+    kiosk admin keys list|add|retire KEY_ID          (content_server.keys_admin_cli)
     kiosk admin user list
     kiosk admin user add NAME --node NODE [--role ROLE]...   (password: asked, or stdin)
     kiosk admin user grant NAME ROLE --node NODE
@@ -33,6 +34,7 @@ from content_server.cli_common import (
     server_url,
 )
 from content_server.client import PublishClient, PublishError
+from content_server.keys_admin_cli import add_keys_parsers
 from content_server.org.names import Tree
 from content_server.org.tree import KINDS
 from content_server.scope import ROLE_LABELS, ROLE_NAMES
@@ -57,6 +59,8 @@ def add_admin_parser(
     org = groups.add_parser("org", help="The organisation tree.", parents=[common])
     screen = groups.add_parser("screen", help="Screens.", parents=[common])
     user = groups.add_parser("user", help="Accounts and their roles.", parents=[common])
+    keys = groups.add_parser("keys", help="Manifest-signing keys.", parents=[common])
+    key_actions = keys.add_subparsers(dest="action", metavar="ACTION", required=True)
     user_actions = user.add_subparsers(dest="action", metavar="ACTION", required=True)
     org_actions = org.add_subparsers(dest="action", metavar="ACTION", required=True)
     screen_actions = screen.add_subparsers(dest="action", metavar="ACTION", required=True)
@@ -99,7 +103,9 @@ def add_admin_parser(
 
     screens = add_screen_parsers(screen_actions, common, node_help)
     users = _add_user_parsers(user_actions, common, node_help)
-    parsers = (parser, org, screen, user, listing, add, rename, move, remove, *screens, *users)
+    key_parsers = add_keys_parsers(key_actions, common)
+    parsers = [parser, org, screen, user, keys, listing, add, rename, move, remove]
+    parsers += [*screens, *users, *key_parsers]
     for each in parsers:
         one_line_errors(each)
     return parser

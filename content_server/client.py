@@ -181,6 +181,19 @@ class PublishClient:
         """The screens the caller may view, with node, last contact and enrollment state."""
         return list(self._request("GET", "/api/screens")["screens"])
 
+    def signing_keys(self) -> dict[str, Any]:
+        """The manifest-signing keys: ``{"keys": [{"id", "public_key", "created_at"}],
+        "server_keys"}`` (``server_keys`` is the line for a screen's config)."""
+        return self._request("GET", "/api/signing-keys")
+
+    def add_signing_key(self) -> dict[str, Any]:
+        """Add a signing key; returns ``{"key", "keys", "server_keys"}``."""
+        return self._request("POST", "/api/signing-keys")
+
+    def retire_signing_key(self, key_id: str) -> dict[str, Any]:
+        """Retire a signing key; returns ``{"key", "keys", "server_keys"}``."""
+        return self._request("DELETE", f"/api/signing-keys/{quote(key_id, safe='')}")
+
     def login(self, name: str, password: str) -> dict[str, Any]:
         """Log in; returns ``{"name", "token", "expires_at"}`` (a session token)."""
         return self._request("POST", "/api/login", json={"name": name, "password": password})

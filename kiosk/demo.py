@@ -138,6 +138,7 @@ def _run_demo(args: argparse.Namespace) -> int:
                 server=url,
                 screen=DEMO_SCREEN,
                 screen_token=demo_screen_token(url, token),
+                server_keys=demo_server_keys(url, token),
                 cache=workdir / "cache",
                 windowed=args.windowed,
                 log_json=args.log_json,
@@ -298,6 +299,20 @@ def demo_screen_token(url: str, token: str) -> str:
         return str(client.screen_token(DEMO_SCREEN)["token"])
     except PublishError as exc:
         raise DemoError(f"could not get the demo screen's token: {exc}") from None
+    finally:
+        client.close()
+
+
+def demo_server_keys(url: str, token: str) -> list[str]:
+    """The demo server's manifest-signing public keys, for the screen to trust from its first
+    manifest on (``kiosk admin keys list`` prints the same)."""
+    from content_server.client import PublishClient, PublishError
+
+    client = PublishClient(url, token)
+    try:
+        return [str(key["public_key"]) for key in client.signing_keys()["keys"]]
+    except PublishError as exc:
+        raise DemoError(f"could not get the demo server's signing keys: {exc}") from None
     finally:
         client.close()
 

@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from content_cache.signature import decode_key
 from content_cache.wire import ITEM_ID_PATTERN
 
 
@@ -36,6 +37,12 @@ class ScreenConfig(BaseModel):
         description="This screen's token on an install set up without a pairing code, printed "
         "by kiosk publish ... screen-token SCREEN_ID (or $KIOSK_SCREEN_TOKEN). Without it (and "
         "without a credential stored by enrollment) the screen shows a pairing code.",
+    )
+    server_keys: list[str] = Field(
+        [],
+        description="The server's manifest-signing public keys, printed by kiosk admin keys "
+        "list, for a screen set up with screen_token; an enrolled screen gets them by itself. "
+        "Without either, the screen trusts the keys of the first manifest it receives.",
     )
     cache: Path = Field(
         Path("/var/lib/kiosk/cache"), description="Directory of the offline content cache."
@@ -93,6 +100,13 @@ class ScreenConfig(BaseModel):
         None,
         description="Save a screenshot of the window here on SIGUSR1 (off when not set).",
     )
+
+    @field_validator("server_keys")
+    @classmethod
+    def _public_keys(cls, value: list[str]) -> list[str]:
+        for key in value:
+            decode_key(key)  # ValueError: named with the key by load_config
+        return value
 
     @field_validator("screen")
     @classmethod

@@ -27,8 +27,11 @@ def make_engine(
     config: ScreenConfig, store: CacheStore | None = None, token: str | None = None
 ) -> SyncEngine:
     """The sync engine for the configured server, screen and cache (``store`` if given),
-    sending ``token`` (default: the configured ``screen_token``)."""
+    sending ``token`` (default: the configured ``screen_token``). It accepts manifests signed
+    by the keys the screen trusts, kept in the cache directory (seeded from ``server_keys``;
+    ``content_cache.trust``)."""
     from content_cache.sync import SyncEngine
+    from content_cache.trust import TrustStore
 
     store = store if store is not None else make_store(config)
     return SyncEngine(
@@ -37,6 +40,7 @@ def make_engine(
         config.screen,
         max_downloads=config.max_downloads,
         token=token if token is not None else config.screen_token,
+        trust=TrustStore(config.cache, config.server_keys),
     )
 
 

@@ -121,6 +121,8 @@ def waiting_status(reason: str, retry_in: float) -> str:
         what = "申请配对码太频繁"
     elif http:
         what = f"内容服务器答复出错（HTTP {http.group(1)}），请检查服务器地址"
+    elif reason.startswith("manifest refused"):  # content_cache.trust: a signature problem
+        what = "收到的内容未通过签名验证（可能途中被改动，或服务器换了密钥），已拒收"
     elif reason.startswith("server unreachable"):
         what = "暂时连不上内容服务器"
     else:

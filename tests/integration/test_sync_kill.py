@@ -54,7 +54,7 @@ SYNC_TIMEOUT = 60.0
 HEX64 = re.compile(r"[0-9a-f]{64}")
 PART = re.compile(r"[0-9a-f]{64}\.part")
 SNAPSHOT_TEMP = re.compile(r"\.current\.json\..+\.tmp")  # store._atomic_write's temporary file
-CACHE_ENTRIES = {"assets", "staging", "current.json", "lock"}
+CACHE_ENTRIES = {"assets", "staging", "current.json", "lock", "trusted_keys.json"}
 
 
 # -- content -----------------------------------------------------------------------------------

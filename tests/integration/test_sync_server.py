@@ -78,12 +78,13 @@ def test_a_corrupt_asset_is_rejected_and_the_old_snapshot_kept(engine, proxy, pu
     "body",
     [b"<html>proxy error</html>", json.dumps({"revision": "nine", "items": []}).encode()],
 )
-def test_a_manifest_that_fails_validation_is_rejected(engine, proxy, publisher, tmp_path, body):
+def test_a_manifest_replaced_on_the_way_is_refused(engine, proxy, publisher, tmp_path, body):
     first_id, _ = publish_poster(publisher, tmp_path, "海报一", (200, 0, 0))
     assert engine.sync_once().status == "updated"
-    proxy.manifest_override = body
+    proxy.manifest_override = body  # in place of the server's 304, which carries no signature
     result = engine.sync_once()
-    assert result.status == "failed" and "manifest rejected" in result.message
+    assert result.status == "failed" and "manifest refused" in result.message
+    assert result.refused == "missing"
     assert [i.id for i in engine.store.current().manifest.items] == [first_id]
 
 

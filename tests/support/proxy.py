@@ -1,16 +1,22 @@
 """A fault-injecting HTTP proxy in front of the real content server (loopback only).
 
-It forwards GET requests unchanged unless told to corrupt asset bytes or replace manifests,
-and counts requests and body bytes, so tests can check what a sync transferred.
+It forwards GET requests unchanged unless told to corrupt asset bytes, replace manifests or
+change them on the way (``manifest_hook``: a proxy or CDN that alters what it relays), and
+counts requests and body bytes, so tests can check what a sync transferred.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, MutableMapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import requests
+from requests.structures import CaseInsensitiveDict
 
+# (body, headers) of a manifest answer -> what the proxy relays instead
+# (header names are case-insensitive)
+ManifestHook = Callable[[bytes, MutableMapping[str, str]], tuple[bytes, MutableMapping[str, str]]]
 HOP_BY_HOP = {"connection", "transfer-encoding", "keep-alive", "content-length", "content-encoding"}
 
 
@@ -23,6 +29,7 @@ class FaultProxy:
         self.cut_assets_after: int | None = None  # bytes of an asset body sent before a cut
         self.range_headers: list[str] = []
         self.manifest_override: bytes | None = None
+        self.manifest_hook: ManifestHook | None = None
         self.requests: list[tuple[str, int, int]] = []  # (path, status, body bytes)
         self._lock = threading.Lock()
         proxy = self
@@ -48,11 +55,15 @@ class FaultProxy:
         body = upstream.content
         if handler.path.startswith("/assets/") and self.corrupt_assets and body:
             body = bytes([body[0] ^ 0xFF]) + body[1:]
+        headers: MutableMapping[str, str] = CaseInsensitiveDict(upstream.headers)
         if "/manifest" in handler.path and self.manifest_override is not None:
             upstream.status_code, body = 200, self.manifest_override
-            upstream.headers["ETag"] = '"tampered"'
+            headers["ETag"] = '"tampered"'
+        hook = self.manifest_hook
+        if "/manifest" in handler.path and hook is not None and upstream.status_code == 200:
+            body, headers = hook(body, headers)
         handler.send_response(upstream.status_code)
-        for key, value in upstream.headers.items():
+        for key, value in headers.items():
             if key.lower() not in HOP_BY_HOP:
                 handler.send_header(key, value)
         handler.send_header("Content-Length", str(len(body)))

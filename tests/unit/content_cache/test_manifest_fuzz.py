@@ -27,6 +27,7 @@ from hypothesis import Phase, event, example, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
+from content_cache.signature import SIGNATURE_HEADER
 from content_cache.store import AssetError, CacheStore, Snapshot, file_sha256
 from content_cache.sync import SyncEngine, SyncResult
 from content_cache.wire import (
@@ -38,6 +39,7 @@ from content_cache.wire import (
     Poster,
     parse_manifest,
 )
+from tests.support.signing import default_signer
 
 SCREEN = "s1"
 HEX64 = re.compile(r"[0-9a-f]{64}")
@@ -559,8 +561,13 @@ class _Handler(BaseHTTPRequestHandler):
         if site.etag and self.headers.get("If-None-Match") == site.etag:
             self._send(304, b"", {"ETag": site.etag})
         else:
+            # Signed by a key the screen trusts, whatever the bytes: a hostile server that
+            # holds the key, so the body reaches the parser.
+            headers = {SIGNATURE_HEADER: default_signer().header(site.manifest)}
             self._send(
-                site.manifest_status, site.manifest, {"ETag": site.etag} if site.etag else {}
+                site.manifest_status,
+                site.manifest,
+                headers | ({"ETag": site.etag} if site.etag else {}),
             )
 
     def _asset(self, sha: str) -> None:
@@ -688,7 +695,7 @@ def known_good_manifest() -> Manifest:
 def cache_layout_problems(parent: Path, cache: Path, canary: Path) -> list[str]:
     """Anything under ``parent`` that the cache should not have made."""
     problems = []
-    allowed_top = {"assets", "staging", "current.json", "lock"}
+    allowed_top = {"assets", "staging", "current.json", "lock", "trusted_keys.json"}
     for dirpath, dirnames, filenames in os.walk(parent):
         here = Path(dirpath)
         for name in dirnames + filenames:
@@ -755,7 +762,8 @@ def test_sync_of_hostile_content_stays_inside_the_cache_and_keeps_a_complete_sna
         store = CacheStore(parent / "cache")
         store.add_asset(OLD_REF, [OLD_BLOB])
         store.commit(known_good_manifest(), '"old"')
-        engine = SyncEngine(store, url, SCREEN, timeout=(2.0, 5.0))
+        trust = default_signer().trust(store.root)
+        engine = SyncEngine(store, url, SCREEN, timeout=(2.0, 5.0), trust=trust)
         for attempt in (1, 2):  # the second resumes dropped downloads or gets a 304
             before = (store.root / "current.json").read_bytes()
             result = engine.sync_once()
@@ -778,7 +786,8 @@ def test_a_dropped_file_is_fetched_again_when_the_manifest_comes_back_equal(site
     ref = {"sha256": hashlib.sha256(blob).hexdigest(), "size": len(blob), "media_type": "image/png"}
     manifest = json.dumps(top_level([{"kind": "poster", "id": "p1", "image": ref}])).encode()
     handler.site = Site(manifest, 200, '"a"' if etag else None, {ref["sha256"]: ("good", blob)})
-    engine = SyncEngine(CacheStore(tmp_path / "cache"), url, SCREEN)
+    store = CacheStore(tmp_path / "cache")
+    engine = SyncEngine(store, url, SCREEN, trust=default_signer().trust(store.root))
     assert engine.sync_once().status == "updated"
     snapshot = engine.store.current()
     snapshot.asset_path(snapshot.manifest.items[0].image).write_bytes(b"poster bytez")

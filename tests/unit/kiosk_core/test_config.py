@@ -95,3 +95,12 @@ def test_integers_are_fine_where_seconds_are_expected(tmp_path):
     path.write_text("poll_seconds = 30\nidle_seconds = 90\nwindowed = true\n")
     config = load_config(path, {})
     assert (config.poll_seconds, config.idle_seconds, config.windowed) == (30, 90, True)
+
+
+def test_server_keys_must_be_public_keys(tmp_path):
+    path = tmp_path / "kiosk.toml"
+    path.write_text('server_keys = ["not-a-key"]\n')
+    with pytest.raises(ConfigError, match=r"'server_keys': .*not an Ed25519 public key"):
+        load_config(path, {})
+    path.write_text(f'server_keys = ["{"A" * 43}="]\n')
+    assert load_config(path, {}).server_keys == ["A" * 43 + "="]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import json
 import logging
 import threading
 import time
@@ -26,6 +25,7 @@ from kiosk.qt.image_loader import PosterLoader
 from kiosk.qt.qt import QLabel, QWidget
 from kiosk.qt.scheduler import ScreenScheduler
 from kiosk.qt.window import KioskWindow
+from tests.support.signing import default_signer
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 SCREEN_ID = "s1"
@@ -242,7 +242,9 @@ class LoopbackContent:
         self.manifest_requests = 0
 
     def body(self) -> bytes:
-        return json.dumps(self.manifest).encode()
+        """The manifest as served: listing the test signer's key (``tests/support/signing``);
+        the handler sends its signature."""
+        return default_signer().body(self.manifest)
 
 
 def _handler(content: LoopbackContent) -> type[BaseHTTPRequestHandler]:
@@ -252,13 +254,19 @@ def _handler(content: LoopbackContent) -> type[BaseHTTPRequestHandler]:
                 content.manifest_requests += 1
                 body = content.body()
                 etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
-                self._send(body, "application/json", etag=etag)
+                self._send(body, "application/json", etag, default_signer().headers(body))
             elif self.path.startswith("/assets/") and self.path[8:] in content.assets:
                 self._send(content.assets[self.path[8:]], "image/png")
             else:
                 self.send_error(404)
 
-        def _send(self, body: bytes, media_type: str, etag: str | None = None) -> None:
+        def _send(
+            self,
+            body: bytes,
+            media_type: str,
+            etag: str | None = None,
+            headers: dict[str, str] | None = None,
+        ) -> None:
             if etag and self.headers.get("If-None-Match") == etag:
                 self.send_response(304)
                 self.end_headers()
@@ -268,6 +276,8 @@ def _handler(content: LoopbackContent) -> type[BaseHTTPRequestHandler]:
             self.send_header("Content-Length", str(len(body)))
             if etag:
                 self.send_header("ETag", etag)
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
             self.end_headers()
             self.wfile.write(body)
 
