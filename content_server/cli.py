@@ -25,7 +25,7 @@ from content_server.cli_common import (
     server_url,
 )
 from content_server.client import PublishClient, PublishError
-from content_server.org.names import resolve_target
+from content_server.org.names import resolve_branch, resolve_target
 from content_server.publish_settings import (
     SettingsOptionError,
     add_settings_options,
@@ -228,7 +228,9 @@ def add_publish_parser(
         "again replaces the branch's roster.",
         parents=[common],
     )
-    roster.add_argument("--branch", required=True, help="Branch name (支部), e.g. 第一党支部.")
+    roster.add_argument(
+        "--branch", required=True, help="The branch's node (支部): 第一党支部, a path or node:ID."
+    )
     roster.add_argument("file", type=Path, metavar="FILE", help="The CSV file.")
     roster.set_defaults(run=_roster)
 
@@ -246,7 +248,9 @@ def add_publish_parser(
         help="支部党员大会, 支部委员会, 党小组会, 党课 or 主题党日.",
     )
     meeting.add_argument("--title", required=True, help="Title (会议名称).")
-    meeting.add_argument("--branch", required=True, help="Branch (支部) whose roster signs in.")
+    meeting.add_argument(
+        "--branch", required=True, help="The node (支部) whose roster signs in, as for roster."
+    )
     meeting.add_argument("--place", default="", help="Place (地点).")
     meeting.add_argument("--start", required=True, metavar="T", help="Start (ISO 8601).")
     meeting.add_argument("--end", required=True, metavar="T", help="End (ISO 8601).")
@@ -362,7 +366,8 @@ def _publish_item(client: PublishClient, args: argparse.Namespace) -> int:
 
 
 def _roster(client: PublishClient, args: argparse.Namespace) -> int:
-    result = client.import_roster(args.branch, args.file)
+    branch, _ = resolve_branch(client, args.branch)
+    result = client.import_roster(branch, args.file)
     if result.get("ignored_columns"):
         print(f"忽略了不认识的列：{'、'.join(result['ignored_columns'])}")
     print(
@@ -377,14 +382,14 @@ def _meeting(client: PublishClient, args: argparse.Namespace) -> int:
     payload = {
         "meeting_type": args.meeting_type,
         "title": args.title,
-        "branch": args.branch,
         "place": args.place,
         "start": _time_option("--start", args.start),
         "end": _time_option("--end", args.end),
         "opens_at": _time_option("--signin-opens", args.signin_opens),
         "closes_at": _time_option("--signin-closes", args.signin_closes),
         **_window(args),
-    }
+    }  # bad times are reported before any request
+    payload["branch"], name = resolve_branch(client, args.branch)
     payload["to"], where = resolve_target(client, args.to)
     payload = {key: value for key, value in payload.items() if value is not None}
     result = client.create_meeting(payload)
@@ -396,8 +401,8 @@ def _meeting(client: PublishClient, args: argparse.Namespace) -> int:
     )
     if not result.get("expected"):
         print(
-            f"注意：支部「{args.branch}」还没有导入名单，无人能签到"
-            f"（kiosk publish roster --branch {args.branch} 名单.csv）"
+            f"注意：「{name}」还没有导入名单，无人能签到"
+            f"（kiosk publish roster --branch {payload['branch']} 名单.csv）"
         )
     else:
         print(f"应到 {result['expected']} 人")

@@ -26,7 +26,8 @@ Tables:
               review (审核): nodes that review items from below, and items' review state
               (``content_server/review/schema.py``), version 5.
     members, meetings, attendance
-              meeting sign-in (``content_server/signin/schema.py``).
+              meeting sign-in (``content_server/signin/schema.py``); rosters and meetings
+              keyed by organisation node since version 7.
     video_facts, learning_records
               video probes and learning records (``content_server/courses_schema.py``).
     resumable_uploads
@@ -50,7 +51,7 @@ from content_server.timefmt import from_db, to_db
 
 log = logging.getLogger("content_server")
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 BUSY_TIMEOUT_MS = 5000
 
 # The tables of schema version 1, as that version created them; later versions change them

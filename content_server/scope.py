@@ -194,26 +194,6 @@ def check_thing(
         check_node(principal, target_node(conn, target), action, missing)
 
 
-def branch_not_found(branch: str) -> ApiError:
-    return ApiError(404, "branch_not_found", f"找不到支部「{branch[:64]}」（或不在您的管理范围内）")
-
-
-def check_branch(
-    conn: sqlite3.Connection, principal: Principal, branch: str, action: Action
-) -> None:
-    """A roster's branch is a name: every node of that name must allow ``action`` (a name no
-    node has belongs to the root)."""
-    if principal.superuser:
-        return
-    rows = conn.execute("SELECT id FROM org_nodes WHERE name = ?", (branch,)).fetchall()
-    nodes = [tree.get_node(conn, int(row[0])) for row in rows] or [tree.get_node(conn, ROOT_ID)]
-    missing = branch_not_found(branch)
-    if not any(node is not None and principal.may(Action.VIEW, node) for node in nodes):
-        raise missing
-    for node in nodes:
-        check_node(principal, node, action, forbidden(action))
-
-
 def sees(principal: Principal, node: Node | None) -> bool:
     """For filtering lists: may the caller view ``node``?"""
     return node is not None and principal.may(Action.VIEW, node)

@@ -200,11 +200,8 @@ def _change_text(node: Node, kind: str, name: str, parent: Node | None) -> str:
 
 
 def what_is_in(conn: sqlite3.Connection, node: Node, now_db: str) -> list[str]:
-    """What keeps a node from being removed, one phrase each (empty: nothing).
-
-    Roster members count by name: a roster belongs to the branch whose name it carries
-    (``PUT /api/branches/{name}/roster``), until rosters are keyed by node.
-    """
+    """What keeps a node from being removed, one phrase each (empty: nothing); its roster's
+    members count (a roster belongs to its node, ``members.node_id``)."""
     found = []
     kids = tree.children(conn, node.id)
     if kids:
@@ -228,7 +225,7 @@ def what_is_in(conn: sqlite3.Connection, node: Node, now_db: str) -> list[str]:
     ]
     if people:
         found.append(f"账号或角色 {len(people)} 个（{_some(people)}）")
-    members = conn.execute("SELECT COUNT(*) FROM members WHERE branch = ?", (node.name,))
+    members = conn.execute("SELECT COUNT(*) FROM members WHERE node_id = ?", (node.id,))
     count = int(members.fetchone()[0])
     if count:
         found.append(f"名单中的党员 {count} 名")

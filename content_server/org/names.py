@@ -4,6 +4,7 @@ the answer of ``GET /api/org/nodes``).
 A node is named on the command line by its id (``7``), its name when that is unique
 (``第一党支部``), or the names down its path (``机关党委/第一党支部``: the last names of the path,
 as many as given). A target (``--to``) is ``all``, a screen id, or ``node:`` and a node's name.
+A branch whose roster is meant (``--branch``) is a node, with or without ``node:``.
 """
 
 from __future__ import annotations
@@ -103,3 +104,18 @@ def resolve_target(client: PublishClient, to: str) -> tuple[str, str]:
     if node["parent_id"] is None:
         return ROOT_TARGET, f"全部屏幕（{node['name']}）"
     return str(node["target"]), f"组织{tree.label(node)}及其下级的屏幕"
+
+
+def resolve_branch(client: PublishClient, text: str) -> tuple[str, str]:
+    """``--branch`` as the API takes it (``node:<id>``) and the node's name: ``node:`` and an
+    id, name or path, or the same without ``node:``.
+
+    Raises:
+        PublishError: an unknown or ambiguous node.
+        UsageError: nothing to look up.
+    """
+    wanted = text.removeprefix(NODE_PREFIX).strip()
+    if not wanted:
+        raise UsageError("--branch 应是组织的名称或编号（例如 第一党支部 或 node:7）")
+    node = Tree.fetch(client).find(wanted)
+    return f"{NODE_PREFIX}{node['id']}", str(node["name"])

@@ -110,7 +110,7 @@ def live_count(conn: sqlite3.Connection, meeting: MeetingRow) -> dict[str, Any]:
             "ORDER BY at DESC, seq DESC LIMIT ?",
             (meeting.id, PRESENT, LATEST_NAMES),
         ).fetchall()
-        expected = count_members(conn, meeting.branch)
+        expected = count_members(conn, meeting.roster)
     return {
         "meeting_id": meeting.id,
         "present": int(counts.get(PRESENT, 0)),
@@ -125,7 +125,7 @@ def attendance_record(conn: sqlite3.Connection, meeting: MeetingRow) -> list[Rec
     """Every roster member in roster order, then anyone who signed in or asked for leave but
     is no longer on the roster."""
     with db.read_transaction(conn):
-        members = branch_members(conn, meeting.branch)
+        members = branch_members(conn, meeting.roster)
         rows = {
             str(r["member_no"]): r
             for r in conn.execute(

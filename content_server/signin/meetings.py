@@ -3,7 +3,8 @@
 A meeting is stored twice, in one transaction: as a ``meeting`` item (what screens get, through
 the usual publish path, so targeting, revisions, push and withdrawal work as for any item) and
 as a row of ``meetings`` (what the server needs to check sign-ins: the secret, the sign-in
-window, the branch). Both share one id, which is also the ``meeting_id`` of the sign-in tokens.
+window, the node whose roster signs in). Both share one id, which is also the ``meeting_id`` of
+the sign-in tokens.
 
 The item's ``signin.url`` is the absolute URL of the phone page ``/m/{id}``: under the server's
 ``public_url`` setting (``kiosk server --public-url``) if set, else under the URL the admin's
@@ -27,9 +28,9 @@ from content_server.context import ServerContext
 from content_server.errors import ApiError, describe_errors
 from content_server.items import ItemDraft, localize_datetimes, new_item_id
 from content_server.routes.items import publish
-from content_server.scope import SUPERUSER, Action, Principal, check_branch
-from content_server.signin.roster import check_branch as branch_problem
-from content_server.signin.roster import count_members
+from content_server.scope import SUPERUSER, Action, Principal
+from content_server.signin.branches import resolve_branch
+from content_server.signin.roster import RosterRef, count_members
 from content_server.timefmt import from_db, to_db
 
 MEETING_TYPES = ("支部党员大会", "支部委员会", "党小组会", "党课", "主题党日")
@@ -45,7 +46,7 @@ class MeetingRequest(BaseModel):
 
     meeting_type: str
     title: Annotated[str, Field(min_length=1, max_length=500)]
-    branch: str
+    branch: str  # the node whose roster signs in: node:<id> or its name
     place: Annotated[str, Field(max_length=200)] = ""
     start: AwareDatetime
     end: AwareDatetime
@@ -60,12 +61,19 @@ class MeetingRequest(BaseModel):
 
 @dataclass(frozen=True)
 class MeetingRow:
-    """A meeting as the sign-in code needs it."""
+    """A meeting as the sign-in code needs it.
+
+    Attributes:
+        branch: the name of the roster's node when the meeting was made (for display).
+        node_id: the node whose roster signs in; None for a meeting from before schema
+            version 7 whose branch matched no node (its roster is kept under ``branch``).
+    """
 
     id: str
     meeting_type: str
     title: str
     branch: str
+    node_id: int | None
     place: str
     start: datetime
     end: datetime
@@ -77,6 +85,13 @@ class MeetingRow:
     live_seq: int
     withdrawn: bool
 
+    @property
+    def roster(self) -> RosterRef:
+        """The roster members sign in against."""
+        if self.node_id is not None:
+            return RosterRef(self.node_id)
+        return RosterRef(None, self.branch)
+
     def summary(self, base_url: str) -> dict[str, Any]:
         """The meeting for an admin: everything but the secret."""
         return {
@@ -84,6 +99,7 @@ class MeetingRow:
             "meeting_type": self.meeting_type,
             "title": self.title,
             "branch": self.branch,
+            "node_id": self.node_id,
             "place": self.place,
             "start": self.start.isoformat(),
             "end": self.end.isoformat(),
@@ -113,11 +129,15 @@ def create_meeting(
         ``{"id", "revision", "signin_url", "opens_at", "closes_at", "expected"}``.
 
     Raises:
-        ApiError: 422 with one Chinese line (bad type, branch, times, unknown field...).
+        ApiError: 422 with one Chinese line (bad type, branch, times, unknown field...);
+            404/403 for a branch the caller may not see or publish for
+            (:func:`~content_server.signin.branches.resolve_branch`).
     """
     request = _parse(payload)
     with ctx.db.connect() as conn:
-        check_branch(conn, principal, request.branch, Action.PUBLISH)
+        branch = resolve_branch(conn, principal, request.branch, Action.PUBLISH)
+    assert branch.node is not None  # new meetings use a node's roster, never a kept one
+    node_id = branch.node.id
     now = ctx.clock()
     opens_at = request.opens_at or request.start - SIGNIN_OPENS_BEFORE
     closes_at = request.closes_at or request.start + SIGNIN_CLOSES_AFTER
@@ -130,7 +150,7 @@ def create_meeting(
         "to": request.to,
         "title": request.title.strip(),
         "meeting_type": request.meeting_type,
-        "branch": request.branch,
+        "branch": branch.name,
         "place": request.place.strip(),
         "start": request.start.isoformat(),
         "end": request.end.isoformat(),
@@ -149,13 +169,15 @@ def create_meeting(
     }
 
     def store(conn: sqlite3.Connection, draft: ItemDraft) -> None:
-        _insert(conn, draft, request, opens_at, closes_at, secret, now)
+        _insert(conn, draft, request, (branch.name, node_id), (opens_at, closes_at), secret, now)
 
     result = publish(ctx, item, item_id=meeting_id, also=store, principal=principal)
     with ctx.db.connect() as conn:
-        expected = count_members(conn, request.branch)
+        expected = count_members(conn, RosterRef(node_id))
     return {
         "id": meeting_id,
+        "branch": branch.name,
+        "node_id": node_id,
         "revision": result["revision"],
         "signin_url": url,
         "opens_at": opens_at.isoformat(),
@@ -195,9 +217,6 @@ def _parse(payload: dict[str, Any]) -> MeetingRequest:
             "bad_meeting_type",
             f"会议类型不正确：{request.meeting_type[:20]!r}（可选 {'、'.join(MEETING_TYPES)}）",
         )
-    problem = branch_problem(request.branch)
-    if problem:
-        raise ApiError(422, "bad_branch", problem)
     if not request.title.strip():
         raise ApiError(422, "invalid_meeting", "会议标题 title 不能为空")
     return request
@@ -218,20 +237,22 @@ def _insert(
     conn: sqlite3.Connection,
     draft: ItemDraft,
     request: MeetingRequest,
-    opens_at: datetime,
-    closes_at: datetime,
+    branch: tuple[str, int],
+    signin: tuple[datetime, datetime],
     secret: str,
     now: datetime,
 ) -> None:
+    (name, node_id), (opens_at, closes_at) = branch, signin
     conn.execute(
-        "INSERT INTO meetings (id, meeting_type, title, branch, place, start_at, end_at, "
-        "opens_at, closes_at, period_seconds, secret, target, created_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO meetings (id, meeting_type, title, branch, node_id, place, start_at, "
+        "end_at, opens_at, closes_at, period_seconds, secret, target, created_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             draft.item.id,
             request.meeting_type,
             draft.item.title,
-            request.branch,
+            name,
+            node_id,
             request.place.strip(),
             to_db(request.start),
             to_db(request.end),
@@ -251,6 +272,7 @@ def _row(row: sqlite3.Row) -> MeetingRow:
         meeting_type=str(row["meeting_type"]),
         title=str(row["title"]),
         branch=str(row["branch"]),
+        node_id=int(row["node_id"]) if row["node_id"] is not None else None,
         place=str(row["place"]),
         start=from_db(row["start_at"]),
         end=from_db(row["end_at"]),

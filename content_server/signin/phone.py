@@ -256,7 +256,7 @@ class PhoneDesk:
 
     def _find(self, meeting: MeetingRow, name: str, factor: str) -> list[Member]:
         with self._db.connect() as conn:
-            return find_member(conn, meeting.branch, name, factor)
+            return find_member(conn, meeting.roster, name, factor)
 
     def _limited(
         self,
@@ -332,7 +332,7 @@ def _keys(meeting: MeetingRow, name: str, client: Client) -> tuple[str, str, str
     return (
         f"{client.address}|{client.device}",
         client.address,
-        f"{meeting.branch}|{name}",
+        f"{meeting.roster.key}|{name}",
     )
 
 

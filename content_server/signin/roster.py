@@ -11,6 +11,12 @@ Every row is checked first: a bad file raises one :class:`RosterCsvError` whose 
 names the first few problems with their row numbers as a spreadsheet numbers them (the header is
 row 1), and nothing is stored. Importing a roster again replaces the branch's roster: members
 are matched by member number (updated), new ones added, those no longer listed removed.
+
+A roster belongs to an organisation node (``members.node_id``, schema version 7), so renaming or
+moving the node takes its roster along. A roster stored before version 7 whose branch name
+matched no node (or several) was kept under that name (``members.legacy_branch``, ``node_id``
+NULL): only the superuser reads it, and meetings that used it still sign in against it
+(:class:`RosterRef`).
 """
 
 from __future__ import annotations
@@ -67,10 +73,32 @@ class Roster:
 
 
 @dataclass(frozen=True)
+class RosterRef:
+    """Whose roster: an organisation node's, or (``node_id`` None) one kept from before schema
+    version 7 under a branch name that matched no node."""
+
+    node_id: int | None
+    legacy_branch: str = ""
+
+    @property
+    def key(self) -> str:
+        """``node:<id>`` or ``branch:<name>``: one string per roster (log lines, rate limits)."""
+        if self.node_id is not None:
+            return f"node:{self.node_id}"
+        return f"branch:{self.legacy_branch}"
+
+    def condition(self) -> tuple[str, tuple[object, ...]]:
+        """The SQL condition on ``members`` for this roster, and its parameters."""
+        if self.node_id is not None:
+            return "node_id = ?", (self.node_id,)
+        return "node_id IS NULL AND legacy_branch = ?", (self.legacy_branch,)
+
+
+@dataclass(frozen=True)
 class ImportResult:
     """What importing a roster changed."""
 
-    branch: str
+    node_id: int
     members: int
     added: int
     updated: int
@@ -173,19 +201,19 @@ def _read_row(number: int, cells: list[str], columns: dict[str, int]) -> tuple[M
 
 
 def replace_roster(
-    conn: sqlite3.Connection, branch: str, members: list[Member], now: datetime
+    conn: sqlite3.Connection, node_id: int, members: list[Member], now: datetime
 ) -> ImportResult:
-    """Make ``members`` the branch's roster (call inside a write transaction)."""
+    """Make ``members`` the roster of node ``node_id`` (call inside a write transaction)."""
     before = {
         str(row[0]): (str(row[1]), str(row[2]))
         for row in conn.execute(
-            "SELECT member_no, name, phone4 FROM members WHERE branch = ?", (branch,)
+            "SELECT member_no, name, phone4 FROM members WHERE node_id = ?", (node_id,)
         )
     }
     listed = {m.member_no for m in members}
     removed = [no for no in before if no not in listed]
     conn.executemany(
-        "DELETE FROM members WHERE branch = ? AND member_no = ?", [(branch, no) for no in removed]
+        "DELETE FROM members WHERE node_id = ? AND member_no = ?", [(node_id, no) for no in removed]
     )
     added = updated = 0
     for position, member in enumerate(members):
@@ -195,39 +223,51 @@ def replace_roster(
         elif old != (member.name, member.phone4):
             updated += 1
         conn.execute(
-            "INSERT INTO members (branch, member_no, name, phone4, position, updated_at) "
-            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (branch, member_no) DO UPDATE SET "
+            "INSERT INTO members (node_id, member_no, name, phone4, position, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (node_id, member_no) DO UPDATE SET "
             "name = excluded.name, phone4 = excluded.phone4, position = excluded.position, "
             "updated_at = excluded.updated_at",
-            (branch, member.member_no, member.name, member.phone4, position, to_db(now)),
+            (node_id, member.member_no, member.name, member.phone4, position, to_db(now)),
         )
-    return ImportResult(branch, len(members), added, updated, len(removed))
+    return ImportResult(node_id, len(members), added, updated, len(removed))
 
 
-def branch_members(conn: sqlite3.Connection, branch: str) -> list[Member]:
-    """The branch's roster in the order of the file it was imported from."""
+def branch_members(conn: sqlite3.Connection, roster: RosterRef) -> list[Member]:
+    """The roster in the order of the file it was imported from."""
+    where, params = roster.condition()
     rows = conn.execute(
-        "SELECT name, member_no, phone4 FROM members WHERE branch = ? ORDER BY position",
-        (branch,),
+        f"SELECT name, member_no, phone4 FROM members WHERE {where} ORDER BY position", params
     ).fetchall()
     return [Member(str(r[0]), str(r[1]), str(r[2])) for r in rows]
 
 
-def count_members(conn: sqlite3.Connection, branch: str) -> int:
-    """How many members the branch's roster has."""
-    row = conn.execute("SELECT COUNT(*) FROM members WHERE branch = ?", (branch,)).fetchone()
+def count_members(conn: sqlite3.Connection, roster: RosterRef) -> int:
+    """How many members the roster has."""
+    where, params = roster.condition()
+    row = conn.execute(f"SELECT COUNT(*) FROM members WHERE {where}", params).fetchone()
     return int(row[0])
 
 
-def find_member(conn: sqlite3.Connection, branch: str, name: str, factor: str) -> list[Member]:
-    """Members of ``branch`` called ``name`` whose phone's last four digits or member number
+def legacy_roster_exists(conn: sqlite3.Connection, branch: str) -> bool:
+    """True if a roster from before schema version 7 was kept under ``branch`` (no node)."""
+    row = conn.execute(
+        "SELECT 1 FROM members WHERE node_id IS NULL AND legacy_branch = ? LIMIT 1", (branch,)
+    ).fetchone()
+    return row is not None
+
+
+def find_member(
+    conn: sqlite3.Connection, roster: RosterRef, name: str, factor: str
+) -> list[Member]:
+    """Members of the roster called ``name`` whose phone's last four digits or member number
     is ``factor`` (normally one; several only if two namesakes share the factor)."""
     factor = factor.strip()
     if not factor:
         return []
+    where, params = roster.condition()
     rows = conn.execute(
-        "SELECT name, member_no, phone4 FROM members WHERE branch = ? AND name = ? "
+        f"SELECT name, member_no, phone4 FROM members WHERE {where} AND name = ? "
         "AND ((phone4 <> '' AND phone4 = ?) OR member_no = ?) ORDER BY position",
-        (branch, name.strip(), factor, factor),
+        (*params, name.strip(), factor, factor),
     ).fetchall()
     return [Member(str(r[0]), str(r[1]), str(r[2])) for r in rows]

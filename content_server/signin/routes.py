@@ -1,7 +1,8 @@
 """HTTP routes of meeting sign-in.
 
 With a caller (``Authorization: Bearer``), each checked by ``content_server.scope``
-(rosters by the branch's node, meetings by their target; viewers read, publishers write):
+(rosters by their node, meetings by their target or roster node; viewers read, publishers
+write; see ``content_server/signin/branches.py``). ``{branch}`` is ``node:<id>`` or a node's name:
     PUT  /api/branches/{branch}/roster          import a roster (the CSV file's bytes as body)
     GET  /api/branches/{branch}/roster          the roster (names and member numbers only)
     POST /api/meetings                          create a meeting and publish it to screens
@@ -36,14 +37,9 @@ from content_server.auth import Caller
 from content_server.context import ServerContext
 from content_server.errors import ApiError, error_responses, page_responses
 from content_server.items import is_valid_id
-from content_server.scope import (
-    Action,
-    Principal,
-    check_branch,
-    check_thing,
-    visible_targets,
-)
+from content_server.scope import Action, Principal
 from content_server.signin.attendance import attendance_record, live_count, record_csv
+from content_server.signin.branches import Branch, resolve_branch, sees_meeting
 from content_server.signin.meetings import (
     MeetingRow,
     create_meeting,
@@ -58,7 +54,6 @@ from content_server.signin.roster import (
     parse_roster,
     replace_roster,
 )
-from content_server.signin.roster import check_branch as branch_problem
 
 log = logging.getLogger("content_server.signin")
 
@@ -104,22 +99,22 @@ def build_router(ctx: ServerContext) -> APIRouter:
         who: Caller,
         filename: Annotated[str, Query(max_length=200)] = "名单.csv",
     ) -> dict[str, Any]:
-        """Replace the branch's roster with the CSV file sent as the body."""
-        problem = branch_problem(branch)
-        if problem:
-            raise ApiError(422, "bad_branch", problem)
-        await run_in_threadpool(_check_branch, ctx, who, branch, Action.PUBLISH)
+        """Replace the roster of the node ``branch`` names (``node:<id>`` or its name) with the
+        CSV file sent as the body."""
+        named = await run_in_threadpool(_branch, ctx, who, branch, Action.PUBLISH, False)
         data = await _read_body(request, MAX_ROSTER_BYTES)
-        return await run_in_threadpool(_import_roster, ctx, branch, data, filename)
+        return await run_in_threadpool(_import_roster, ctx, named, data, filename)
 
     @router.get("/api/branches/{branch}/roster", responses=error_responses(403, 404))
     def get_roster(branch: str, who: Caller) -> dict[str, Any]:
-        """The branch's members: name, member number and whether a phone is known."""
-        _check_branch(ctx, who, branch, Action.VIEW)
+        """The roster of the node ``branch`` names (``node:<id>`` or its name): name, member
+        number and whether a phone is known."""
+        named = _branch(ctx, who, branch, Action.VIEW, True)
         with ctx.db.connect() as conn:
-            members = branch_members(conn, branch)
+            members = branch_members(conn, named.roster)
         return {
-            "branch": branch,
+            "branch": named.name,
+            "node_id": named.roster.node_id,
             "members": [
                 {"name": m.name, "member_no": m.member_no, "has_phone": bool(m.phone4)}
                 for m in members
@@ -131,7 +126,7 @@ def build_router(ctx: ServerContext) -> APIRouter:
         payload: Annotated[dict[str, Any], Body()], request: Request, who: Caller
     ) -> Any:
         """Create a meeting and publish it to ``to`` as a ``meeting`` item (a publisher of
-        both ``to`` and the branch)."""
+        both ``to`` and the branch: ``node:<id>`` or a node's name)."""
         return create_meeting(ctx, payload, public_base_url(ctx, request), who)
 
     @router.get("/api/meetings")
@@ -140,8 +135,8 @@ def build_router(ctx: ServerContext) -> APIRouter:
         base = public_base_url(ctx, request)
         with ctx.db.connect() as conn, db.read_transaction(conn):
             meetings = list_meetings(conn)
-            shown = visible_targets(conn, who, (m.target for m in meetings))
-        return {"meetings": [m.summary(base) for m in meetings if m.target in shown]}
+            shown = [m for m in meetings if sees_meeting(conn, who, m.target, m.node_id)]
+        return {"meetings": [m.summary(base) for m in shown]}
 
     @router.get("/api/meetings/{meeting_id}", responses=error_responses(404))
     def get_one_meeting(meeting_id: str, request: Request, who: Caller) -> dict[str, Any]:
@@ -279,15 +274,16 @@ def _meeting(ctx: ServerContext, meeting_id: str, who: Principal | None = None) 
         with ctx.db.connect() as conn:
             meeting = get_meeting(conn, meeting_id)
             if meeting is not None and who is not None:
-                check_thing(conn, who, meeting.target, Action.VIEW, missing)
+                if not sees_meeting(conn, who, meeting.target, meeting.node_id):
+                    meeting = None
     if meeting is None:
         raise missing
     return meeting
 
 
-def _check_branch(ctx: ServerContext, who: Principal, branch: str, action: Action) -> None:
-    with ctx.db.connect() as conn:
-        check_branch(conn, who, branch, action)
+def _branch(ctx: ServerContext, who: Principal, text: str, action: Action, legacy: bool) -> Branch:
+    with ctx.db.connect() as conn, db.read_transaction(conn):
+        return resolve_branch(conn, who, text, action, legacy=legacy)
 
 
 def _live_event(ctx: ServerContext, meeting: MeetingRow) -> bytes:
@@ -297,23 +293,29 @@ def _live_event(ctx: ServerContext, meeting: MeetingRow) -> bytes:
     return f"id: {live['revision']}\ndata: {data}\n\n".encode()
 
 
-def _import_roster(ctx: ServerContext, branch: str, data: bytes, filename: str) -> dict[str, Any]:
+def _import_roster(
+    ctx: ServerContext, branch: Branch, data: bytes, filename: str
+) -> dict[str, Any]:
     try:
         roster = parse_roster(data, filename)
     except RosterCsvError as exc:
         raise ApiError(422, exc.code, str(exc)) from None
+    node_id = branch.roster.node_id
+    assert node_id is not None  # imports resolve to a node (legacy=False)
     with ctx.db.connect() as conn, db.write_transaction(conn):
-        result = replace_roster(conn, branch, roster.members, ctx.clock())
+        result = replace_roster(conn, node_id, roster.members, ctx.clock())
     log.info(
-        "roster of %s imported: %d members (%d added, %d updated, %d removed)",
-        branch,
+        "roster of node %d (%s) imported: %d members (%d added, %d updated, %d removed)",
+        node_id,
+        branch.name,
         result.members,
         result.added,
         result.updated,
         result.removed,
     )
     return {
-        "branch": branch,
+        "branch": branch.name,
+        "node_id": node_id,
         "members": result.members,
         "added": result.added,
         "updated": result.updated,

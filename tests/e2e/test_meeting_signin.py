@@ -15,7 +15,7 @@ import pytest
 from tests.support.processes import event
 from tests.support.processes import publish_cli as publish
 from tests.support.qr import decode_qr
-from tests.support.signin import BRANCH, write_roster_csv
+from tests.support.signin import BRANCH, ensure_branch, write_roster_csv
 
 pytestmark = pytest.mark.e2e
 SCREEN = "signin-e2e"
@@ -44,6 +44,7 @@ def test_scan_the_screen_sign_in_on_a_phone_and_the_count_goes_up(
     from tests.support.processes import ScreenProcess
 
     roster = write_roster_csv(tmp_path / "名单.csv")
+    ensure_branch(server, BRANCH)  # a roster belongs to an organisation node
     assert publish(server, "roster", "--branch", BRANCH, str(roster)) == "3"
     start = datetime.now(UTC) + timedelta(minutes=10)  # sign-in opens 30 min before: open now
     meeting = publish(

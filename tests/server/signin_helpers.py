@@ -18,7 +18,26 @@ __all__ = ["BRANCH", "MEMBERS", "roster_csv"]
 _NOTICE_RE = re.compile(r'<div class="notice (\w+)"[^>]*><h2>(.*?)</h2>(?:<p>(.*?)</p>)?</div>')
 
 
+def ensure_branch(client: TestClient, name: str = BRANCH) -> int:
+    """The id of the organisation node called ``name``, made under the root (a 党支部) if no
+    node has that name yet (a roster belongs to a node)."""
+    listed = client.get("/api/org/nodes", headers=AUTH)
+    assert listed.status_code == 200, listed.text
+    for node in listed.json()["nodes"]:
+        if node["name"] == name:
+            return int(node["id"])
+    made = client.post(
+        "/api/org/nodes", headers=AUTH, json={"parent_id": 1, "kind": "党支部", "name": name}
+    )
+    assert made.status_code == 201, made.text
+    return int(made.json()["node"]["id"])
+
+
 def put_roster(client: TestClient, data: bytes, branch: str = BRANCH, **params: str) -> Response:
+    """``PUT /api/branches/{branch}/roster`` as the superuser, the branch's node made first
+    if no node has that name."""
+    if not branch.startswith("node:"):
+        ensure_branch(client, branch)
     return client.put(
         f"/api/branches/{branch}/roster",
         content=data,
@@ -31,6 +50,9 @@ def new_meeting(client: TestClient, clock: FakeClock, **fields: Any) -> dict[str
     """A meeting of 第一党支部 starting 10 minutes after the clock (sign-in open), published to
     all screens; ``fields`` override."""
     start = clock.now + timedelta(minutes=10)
+    branch = str(fields.get("branch", BRANCH))
+    if not branch.startswith("node:"):
+        ensure_branch(client, branch)
     payload = {
         "meeting_type": "支部党员大会",
         "title": "学习贯彻全会精神专题会",

@@ -12,7 +12,7 @@ import requests
 from server_helpers import AUTH, ID_RE, RunningServer, assert_one_line_error, last_line, publish_cli
 
 from content_server.timefmt import CHINA_TZ
-from tests.support.signin import MEMBERS, meeting_item, qr_url, write_roster_csv
+from tests.support.signin import MEMBERS, ensure_branch, meeting_item, qr_url, write_roster_csv
 
 pytestmark = pytest.mark.e2e
 
@@ -20,6 +20,7 @@ pytestmark = pytest.mark.e2e
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk"])
 def test_roster(live_server: RunningServer, tmp_path: Path, encoding: str) -> None:
     path = write_roster_csv(tmp_path / "名单.csv", MEMBERS, encoding)
+    ensure_branch(live_server, f"支部-{encoding}")
     result = publish_cli(live_server.url, "roster", "--branch", f"支部-{encoding}", str(path))
     assert last_line(result) == "3"
     shown = "GBK" if encoding == "gbk" else "UTF-8"
@@ -30,6 +31,7 @@ def test_roster(live_server: RunningServer, tmp_path: Path, encoding: str) -> No
 def test_roster_with_bad_rows(live_server: RunningServer, tmp_path: Path) -> None:
     path = tmp_path / "坏名单.csv"
     path.write_text("姓名,党员编号,手机号\n张三,,138\n,DY2,\n", encoding="utf-8")
+    ensure_branch(live_server, "坏支部")
     result = publish_cli(live_server.url, "roster", "--branch", "坏支部", str(path))
     assert_one_line_error(result, "bad_csv")
     said = "坏名单.csv 有 3 处问题，名单没有导入：第 2 行：缺少党员编号；第 2 行：手机号不正确"
@@ -40,6 +42,7 @@ def test_roster_with_bad_rows(live_server: RunningServer, tmp_path: Path) -> Non
 
 def test_meeting_then_attendance(live_server: RunningServer, tmp_path: Path) -> None:
     branch = "命令行支部"
+    ensure_branch(live_server, branch)
     roster = write_roster_csv(tmp_path / "a.csv")
     assert last_line(publish_cli(live_server.url, "roster", "--branch", branch, str(roster))) == "3"
     start = datetime.now(CHINA_TZ) + timedelta(minutes=10)  # printed naive: read as +08:00
@@ -89,6 +92,7 @@ def test_meeting_then_attendance(live_server: RunningServer, tmp_path: Path) -> 
 def test_bad_meetings(
     live_server: RunningServer, args: list[str], code: str, exit_code: int
 ) -> None:
+    ensure_branch(live_server, "某支部")
     base = {"--title": "会", "--branch": "某支部", "--start": "2099-01-01T10:00",
             "--end": "2099-01-01T11:00"}  # fmt: skip
     for arg, value in zip(args[::2], args[1::2], strict=True):
@@ -104,3 +108,30 @@ def test_attendance_of_an_unknown_meeting(live_server: RunningServer) -> None:
     result = publish_cli(live_server.url, "attendance", "m-nothere000")
     assert_one_line_error(result, "meeting_not_found")
     assert requests.get(f"{live_server.url}/api/meetings", headers=AUTH, timeout=10).ok
+
+
+def test_a_branch_is_a_node_by_name_path_or_id(live_server: RunningServer, tmp_path: Path) -> None:
+    roster = write_roster_csv(tmp_path / "b.csv")
+    unknown = publish_cli(live_server.url, "roster", "--branch", "没有这个支部", str(roster))
+    assert_one_line_error(unknown, "node_not_found")
+
+    def add(parent: int, kind: str, name: str) -> int:
+        made = requests.post(
+            f"{live_server.url}/api/org/nodes", headers=AUTH, timeout=10,
+            json={"parent_id": parent, "kind": kind, "name": name},
+        )  # fmt: skip
+        assert made.status_code == 201, made.text
+        return int(made.json()["node"]["id"])
+
+    add(1, "党支部", "甲支部")
+    twin = add(add(1, "党委", "分支党委"), "党支部", "甲支部")
+    ambiguous = publish_cli(live_server.url, "roster", "--branch", "甲支部", str(roster))
+    assert_one_line_error(ambiguous, "ambiguous_node")
+    for branch in (f"node:{twin}", "分支党委/甲支部", str(twin)):
+        result = publish_cli(live_server.url, "roster", "--branch", branch, str(roster))
+        assert last_line(result) == "3", result.stderr
+        assert "已导入「甲支部」名单：3 人" in result.stdout
+    listed = requests.get(
+        f"{live_server.url}/api/branches/node:{twin}/roster", headers=AUTH, timeout=10
+    )
+    assert len(listed.json()["members"]) == 3

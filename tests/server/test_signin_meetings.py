@@ -9,7 +9,14 @@ from datetime import datetime, timedelta
 import pytest
 from fastapi.testclient import TestClient
 from server_helpers import AUTH, FakeClock, get_manifest
-from signin_helpers import BRANCH, meeting_item, new_meeting, put_roster, roster_csv
+from signin_helpers import (
+    BRANCH,
+    ensure_branch,
+    meeting_item,
+    new_meeting,
+    put_roster,
+    roster_csv,
+)
 
 from content_cache.wire import Meeting, parse_manifest
 from content_server.signin.meetings import MEETING_TYPES
@@ -123,6 +130,7 @@ def test_every_meeting_type(client: TestClient, clock: FakeClock, meeting_type: 
 def test_bad_meetings_are_refused_in_one_line(
     client: TestClient, clock: FakeClock, fields: dict[str, str], code: str, says: str
 ) -> None:
+    ensure_branch(client)
     start = clock.now + timedelta(minutes=10)
     payload = {
         "meeting_type": "党课", "title": "党课", "branch": BRANCH,

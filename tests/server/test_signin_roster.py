@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 from server_helpers import AUTH
-from signin_helpers import BRANCH, put_roster, roster_csv
+from signin_helpers import BRANCH, ensure_branch, put_roster, roster_csv
 
 from content_server.signin.roster import RosterCsvError, parse_roster, phone_last4
 
@@ -105,16 +105,17 @@ def test_unusable_files(data: bytes, says: str) -> None:
 def test_import_then_reimport_replaces_the_roster(client: TestClient) -> None:
     response = put_roster(client, roster_csv(encoding="gbk"))
     assert response.status_code == 200, response.text
+    node = ensure_branch(client)
     assert response.json() == {
-        "branch": BRANCH, "members": 3, "added": 3, "updated": 0, "removed": 0,
-        "encoding": "GBK", "ignored_columns": [],
+        "branch": BRANCH, "node_id": node, "members": 3, "added": 3, "updated": 0,
+        "removed": 0, "encoding": "GBK", "ignored_columns": [],
     }  # fmt: skip
     again = [("张建国", "DY001", "13800138001"), ("李红", "DY002", "13600136000"),
              ("刘洋", "DY004", "")]  # fmt: skip
     response = put_roster(client, roster_csv(again, encoding="utf-8-sig"))
     assert response.json() | {"encoding": "-"} == {
-        "branch": BRANCH, "members": 3, "added": 1, "updated": 1, "removed": 1,
-        "encoding": "-", "ignored_columns": [],
+        "branch": BRANCH, "node_id": node, "members": 3, "added": 1, "updated": 1,
+        "removed": 1, "encoding": "-", "ignored_columns": [],
     }  # fmt: skip
     listed = client.get(f"/api/branches/{BRANCH}/roster", headers=AUTH).json()
     assert listed["members"] == [
@@ -148,7 +149,7 @@ def test_a_bad_file_is_refused_with_the_rows_named_and_the_old_roster_kept(
 
 @pytest.mark.parametrize("branch", ["%20", "a%5Cb", "x" * 201])
 def test_bad_branch_names(client: TestClient, branch: str) -> None:
-    response = put_roster(client, roster_csv(), branch=branch)
+    response = client.put(f"/api/branches/{branch}/roster", headers=AUTH, content=roster_csv())
     assert response.status_code == 422
     assert response.json()["code"] == "bad_branch"
 

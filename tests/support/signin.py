@@ -2,7 +2,7 @@
 is open now, the QR URL a screen would show, the live count.
 
     from tests.support.signin import import_roster, create_meeting, qr_url, live
-    import_roster(server)                       # 第一党支部: 张建国 / 李红 / 王芳
+    import_roster(server)                       # 第一党支部 (a node): 张建国 / 李红 / 王芳
     meeting = create_meeting(server, to="screen-1")
     url = qr_url(server, "screen-1", meeting["id"])   # what the screen encodes right now
     live(server, meeting["id"])["present"]
@@ -58,13 +58,35 @@ def write_roster_csv(
     return path
 
 
+def ensure_branch(server: Server, name: str = BRANCH) -> int:
+    """The id of the organisation node called ``name``, made under the root (a 党支部) if no
+    node has that name yet; as the superuser (a roster belongs to a node)."""
+    auth = _auth(server, None)
+    listed = requests.get(f"{server.url}/api/org/nodes", headers=auth, timeout=TIMEOUT)
+    listed.raise_for_status()
+    for node in listed.json()["nodes"]:
+        if node["name"] == name:
+            return int(node["id"])
+    made = requests.post(
+        f"{server.url}/api/org/nodes",
+        json={"parent_id": 1, "kind": "党支部", "name": name},
+        headers=auth,
+        timeout=TIMEOUT,
+    )
+    assert made.status_code == 201, made.text
+    return int(made.json()["node"]["id"])
+
+
 def import_roster(
     server: Server,
     branch: str = BRANCH,
     members: list[tuple[str, str, str]] = MEMBERS,
     token: str | None = None,
 ) -> dict[str, Any]:
-    """``PUT /api/branches/{branch}/roster``; returns the server's answer."""
+    """``PUT /api/branches/{branch}/roster`` (the branch's node is made first if no node has
+    that name); returns the server's answer."""
+    if not branch.startswith("node:"):
+        ensure_branch(server, branch)
     response = requests.put(
         f"{server.url}/api/branches/{branch}/roster",
         data=roster_csv(members),
@@ -84,10 +106,13 @@ def create_meeting(
     token: str | None = None,
     **fields: Any,
 ) -> dict[str, Any]:
-    """``POST /api/meetings`` for a meeting starting in 10 minutes (so sign-in, from 30 minutes
-    before the start, is open now) unless ``start`` is given; ``fields`` override the payload.
+    """``POST /api/meetings`` for a meeting of ``branch`` (its node made first if no node has
+    that name) starting in 10 minutes (so sign-in, from 30 minutes before the start, is open
+    now) unless ``start`` is given; ``fields`` override the payload.
     Returns ``{"id", "revision", "signin_url", "opens_at", "closes_at", "expected"}``."""
     start = start or datetime.now(UTC) + timedelta(minutes=10)
+    if not branch.startswith("node:"):
+        ensure_branch(server, branch)
     payload = {
         "meeting_type": "支部党员大会",
         "title": "学习贯彻全会精神专题会",
