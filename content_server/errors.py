@@ -22,6 +22,7 @@ from content_cache.wire import ITEM_KINDS
 
 log = logging.getLogger("content_server")
 
+NUMBER_TOO_LARGE = "数字太大：超出可以存储的范围（编号等整数最大 9223372036854775807）"
 INTERNAL_ERROR = "服务器内部错误，请稍后重试；如果反复出现，请联系管理员查看服务器日志"
 
 _METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
@@ -153,6 +154,10 @@ def error_response(exc: BaseException, request: Request | None = None) -> JSONRe
         return _json(422, "invalid_request", describe_errors(exc.errors(), skip_prefix=True))
     if isinstance(exc, ValidationError):
         return _json(422, "invalid", describe_errors(exc.errors()))
+    if isinstance(exc, OverflowError) and "SQLite INTEGER" in str(exc):
+        # An integer no row can have (an id such as 2**64): the request's fault, like any
+        # other value out of range, on whichever route it reached the database.
+        return _json(422, "number_too_large", NUMBER_TOO_LARGE)
     if isinstance(exc, StarletteHTTPException):
         code, detail = _HTTP_ERRORS.get(exc.status_code, ("http_error", "请求错误"))
         headers = dict(exc.headers or {})

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from content_server.auth import Caller
 from content_server.context import ServerContext
@@ -40,7 +40,8 @@ class Resubmission(BaseModel):
 
 class ReviewSetting(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    on: bool = Field(description="Items published into this subtree need approval.")
+    # Strict: the schema says boolean, so "yes" or 1 are refused rather than taken as true.
+    on: StrictBool = Field(description="Items published into this subtree need approval.")
 
 
 def build_router(ctx: ServerContext) -> APIRouter:
