@@ -204,25 +204,38 @@ class AssetStore:
             OSError: the disk failed (``errno.ENOSPC`` when full).
         """
         staged.finish()
+        return self.commit_file(staged.path, staged.size, staged.sha256, purpose, filename)
+
+    def commit_file(
+        self, path: Path, size: int, sha256: str, purpose: str, filename: str = ""
+    ) -> StoredAsset:
+        """Check a complete file in ``tmp_dir`` (written and fsync'ed, ``size`` bytes hashing
+        to ``sha256``) and move it into the store: :meth:`commit` for a file that was not
+        staged in one piece (``content_server.resumable``). The file is moved, or left where
+        it is when the store has it already (its caller deletes it then).
+
+        Raises:
+            As :meth:`commit`.
+        """
         video = None
         if purpose == "image":
-            media_type, converted = self._prepare_image(staged.path)  # empty: "not an image"
+            media_type, converted = self._prepare_image(path)  # empty: "not an image"
             if converted is not None:
                 return self._store_bytes(converted, media_type)
         elif purpose == "video":
-            video = self.probe_video(staged.path)  # an empty file is "not a video"
+            video = self.probe_video(path)  # an empty file is "not a video"
             media_type = video.media_type
-        elif staged.size == 0:
+        elif size == 0:
             raise AssetRejected("empty_file", "上传的文件是空的")
         else:
-            media_type = sniff_image(staged.path) or guess_media_type(filename)
-        target = self.path_for(staged.sha256)
-        if target.exists() and target.stat().st_size == staged.size:
-            log.info("asset %s already stored", staged.sha256[:12])
+            media_type = sniff_image(path) or guess_media_type(filename)
+        target = self.path_for(sha256)
+        if target.exists() and target.stat().st_size == size:
+            log.info("asset %s already stored", sha256[:12])
         else:
-            os.replace(staged.path, target)
-            log.info("stored asset %s (%s, %d bytes)", staged.sha256[:12], media_type, staged.size)
-        return StoredAsset(staged.sha256, staged.size, media_type, video)
+            os.replace(path, target)
+            log.info("stored asset %s (%s, %d bytes)", sha256[:12], media_type, size)
+        return StoredAsset(sha256, size, media_type, video)
 
     def path_for(self, sha256: str) -> Path:
         """Where the file with this hash lives.

@@ -180,6 +180,15 @@ DECISIONS: dict[tuple[str, str], object] = {
         "any publisher may upload: an asset belongs to no node and reaches a screen only "
         "through an item, which is scoped"
     ),
+    ("POST", "/api/uploads"): OwnAccount(
+        "as POST /api/assets: any publisher may upload; the upload belongs to its caller"
+    ),
+    ("GET", "/api/uploads/{upload_id}"): Scoped(
+        lambda ids: [("GET", f"/api/uploads/{ids['a_upload']}", {})]
+    ),
+    ("PUT", "/api/uploads/{upload_id}"): Scoped(
+        lambda ids: [("PUT", f"/api/uploads/{ids['a_upload']}", {"content": b"x"})]
+    ),
     ("GET", "/api/screens/{screen_id}/manifest"): ScreenOnly(
         lambda ids: "/api/screens/screen-a/manifest"
     ),
@@ -437,6 +446,10 @@ def world(client: TestClient) -> Ids:
         json={"kind": "notice", "text": "待审核", "to": f"node:{ids['a']}"},
     )
     assert held.json()["review"] == "pending", held.text
+    a_upload = client.post(
+        "/api/uploads", headers=bearer(alice["token"]), json={"size": 10, "purpose": "any"}
+    )
+    assert a_upload.status_code == 201, a_upload.text
     ids.update(
         a_items=a_items,
         meeting=meeting.json()["id"],
@@ -448,6 +461,7 @@ def world(client: TestClient) -> Ids:
         console_session=login(client, "李委员"),
         a_pending=held.json()["id"],
         a_reviewable=[held.json()["id"], *a_items],
+        a_upload=a_upload.json()["id"],
     )
     return ids
 
