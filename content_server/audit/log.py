@@ -58,6 +58,14 @@ FLAGS: dict[str, str] = {
     "bypassed_review": "紧急插播，未经审核",
     "emergency": "紧急操作",
 }
+# item kind -> its name in entries' details.
+KIND_LABELS: dict[str, str] = {
+    "poster": "海报",
+    "video": "视频课程",
+    "honor_roll": "光荣榜",
+    "notice": "通知",
+    "meeting": "会议签到",
+}
 SUPERUSER_LABEL = "超级管理员（管理员令牌）"
 DETAIL_CHARS = 500
 MAX_LIMIT = 50_000

@@ -27,6 +27,16 @@ def level_node_id(conn: sqlite3.Connection, level: str) -> int:
     return tree.placement(conn, level).node.id
 
 
+def level_label(level: str) -> str:
+    """A settings level as an entry's target: 全部屏幕 (all), 本组织全部屏幕 (a node's level;
+    the entry's node says which), 屏幕 <id>."""
+    if level == ROOT_TARGET:
+        return "全部屏幕"
+    if tree.target_node_id(level) is not None:
+        return "本组织全部屏幕"
+    return f"屏幕 {level}"
+
+
 def record_settings(
     conn: sqlite3.Connection,
     who: Principal,
@@ -38,7 +48,7 @@ def record_settings(
     """Record a change of ``level``'s own settings from ``before`` to ``after`` (call it only
     when they differ, in the change's transaction)."""
     node_id = level_node_id(conn, level)
-    target = "全部屏幕" if level == ROOT_TARGET else level
+    target = level_label(level)
     stop_before, stop_after = bool(before.get(STOP_FIELD)), bool(after.get(STOP_FIELD))
     if stop_before != stop_after:
         action = "emergency_stop" if stop_after else "emergency_resume"

@@ -17,7 +17,7 @@ import logging
 from fastapi import FastAPI, Request
 from starlette.responses import RedirectResponse, Response
 
-from content_server.console import publish, routes, web
+from content_server.console import audit, publish, review, routes, stop, web
 from content_server.console.templates import render
 from content_server.context import ServerContext
 
@@ -29,6 +29,9 @@ def install(app: FastAPI, ctx: ServerContext) -> None:
     redirect to the login page, and a refused form."""
     app.include_router(routes.build_router(ctx))
     app.include_router(publish.build_router(ctx))
+    app.include_router(review.build_router(ctx))
+    app.include_router(stop.build_router(ctx))
+    app.include_router(audit.build_router(ctx))
 
     async def login_required(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, web.LoginRequired)

@@ -43,6 +43,8 @@ KIND_LABELS = {
 STATUS_TABS = (
     ("active", "正在播放"),
     ("scheduled", "待播"),
+    ("pending", "待审核"),
+    ("rejected", "已退回"),
     ("ended", "已到期"),
     ("withdrawn", "已撤下"),
 )

@@ -11,7 +11,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from starlette.responses import HTMLResponse
 
 from content_server.console import web
-from content_server.console.sections import SECTIONS
+from content_server.console.sections import visible_sections
 from content_server.context import ServerContext
 from content_server.scope import Principal
 from content_server.timefmt import CHINA_TZ
@@ -63,7 +63,7 @@ def render(
         csrf=web.csrf_token(request),
         server_name=ctx.settings.public_url or "",
         request_path=request.url.path,
-        sections=SECTIONS,
+        sections=visible_sections(who),
         **values,
     )
     response = HTMLResponse(body, status_code=status_code)

@@ -25,7 +25,7 @@ from content_server.org.edit import check_target_node
 from content_server.org.tree import Node, listeners_of
 from content_server.review import store
 from content_server.review.policy import gate
-from content_server.review.record import node_id_of, record_publication
+from content_server.review.record import item_text, node_id_of, record_publication
 from content_server.review.store import APPROVED, PENDING, REJECTED, Review
 from content_server.routes.items import asset_ref, stored_item
 from content_server.scope import (
@@ -140,7 +140,8 @@ def approve(ctx: ServerContext, who: Principal, item_id: str) -> dict[str, Any]:
         seq = db.add_change(conn, "approve", target, item_id, now)
         store.mark_changed(conn, item_id, seq)
         store.decide(conn, item_id, APPROVED, who.name, "", now)
-        detail = f"{row['kind']}「{row['title']}」，提交人 {review.submitted_by}"
+        text = item_text(str(row["kind"]), str(row["title"]), target)
+        detail = f"{text}，提交人 {review.submitted_by}"
         node_id = node_id_of(conn, target)
         record(conn, who, "approve", node_id, at=now, target=item_id, detail=detail)
         listeners = listeners_of(conn, target)

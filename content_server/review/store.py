@@ -120,6 +120,17 @@ def rewrite_item(conn: sqlite3.Connection, item: db.NewItem, seq: int) -> None:
     )
 
 
+def listed_item(conn: sqlite3.Connection, item_id: str) -> sqlite3.Row:
+    """One item with the columns of ``db.list_items`` (it must exist)."""
+    row: sqlite3.Row = conn.execute(
+        "SELECT items.id, kind, target, title, priority, valid_from, valid_until, created_at, "
+        "changed_seq, withdrawn_at, r.status AS review_status, r.comment AS review_comment "
+        "FROM items LEFT JOIN item_review r ON r.item_id = items.id WHERE items.id = ?",
+        (item_id,),
+    ).fetchone()
+    return row
+
+
 def pending_items(conn: sqlite3.Connection, limit: int = 500) -> list[sqlite3.Row]:
     """Items waiting for review that are not withdrawn, longest waiting first: the item's
     columns plus the review's (``review_node_id``, ``submitted_by``, ``submitted_at``,

@@ -356,6 +356,38 @@ DECISIONS: dict[tuple[str, str], object] = {
             for n in (ids["a"], ids["committee"])
         ]
     ),
+    ("GET", "/console/review"): ConsolePage("/console/review", lambda ids: [ids["a_pending"]]),
+    ("POST", "/console/review/{item_id}/approve"): ConsoleForm(
+        lambda ids: [("POST", f"/console/review/{i}/approve", {}) for i in ids["a_reviewable"]]
+    ),
+    ("POST", "/console/review/{item_id}/reject"): ConsoleForm(
+        lambda ids: [
+            ("POST", f"/console/review/{i}/reject", {"data": {"comment": "越权"}})
+            for i in ids["a_reviewable"]
+        ]
+    ),
+    ("POST", "/console/review/setting"): ConsoleForm(
+        # Acts on the caller's own acting node only: a node field is ignored.
+        lambda ids: [("POST", "/console/review/setting", {"data": {"on": "", "node": ids["a"]}})]
+    ),
+    ("GET", "/console/items/{item_id}/resubmit"): ConsoleForm(
+        lambda ids: [("GET", f"/console/items/{i}/resubmit", {}) for i in ids["a_reviewable"]]
+    ),
+    ("POST", "/console/items/{item_id}/resubmit"): ConsoleForm(
+        lambda ids: [
+            ("POST", f"/console/items/{i}/resubmit", {"data": {"text": "改"}})
+            for i in ids["a_reviewable"]
+        ]
+    ),
+    ("GET", "/console/stop"): ConsolePage("/console/stop", lambda ids: ["第一党支部"]),
+    ("POST", "/console/stop"): ConsoleForm(
+        # Acts on the caller's own acting node only: a node field is ignored.
+        lambda ids: [("POST", "/console/stop", {"data": {"stop": "0", "node": ids["a"]}})]
+    ),
+    ("GET", "/console/audit"): ConsolePage("/console/audit", lambda ids: ["第一党支部", "王书记"]),
+    ("GET", "/console/audit.csv"): ConsolePage(
+        "/console/audit.csv", lambda ids: ["第一党支部", "王书记"]
+    ),
     ("GET", "/api/audit"): Filtered(
         "/api/audit?limit=5000", lambda ids: ["第一党支部", "王书记", *ids["a_items"]]
     ),
