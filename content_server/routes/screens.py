@@ -55,6 +55,10 @@ LAST_SEEN_RESOLUTION = timedelta(seconds=30)
 # screen notice a dead connection (its read timeout is longer than this).
 KEEPALIVE_SECONDS = 15.0
 _ETAG = {"ETag": "清单的强 ETag（请求时放进 If-None-Match）"}
+_SIGNATURE = (
+    "正文的 Ed25519 签名：逗号分隔的「密钥编号=base64 签名」，每个签名密钥一项"
+    "（content_cache/signature.py）"
+)
 _REVISION = {
     "type": "object",
     "required": ["revision"],
@@ -74,7 +78,11 @@ def build_router(ctx: ServerContext) -> APIRouter:
         "/manifest",
         dependencies=screen,
         responses={
-            200: {"model": Manifest, "description": "清单", "headers": response_headers(_ETAG)},
+            200: {
+                "model": Manifest,
+                "description": "清单（正文由 signing_keys 中的每个密钥签名）",
+                "headers": response_headers({**_ETAG, SIGNATURE_HEADER: _SIGNATURE}),
+            },
             304: not_modified(),
             **error_responses(403),
         },
