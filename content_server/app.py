@@ -25,7 +25,15 @@ from content_server.errors import ApiError, CatchAllMiddleware, handle_exception
 from content_server.events import ChangeNotifier
 from content_server.org import routes as org_routes
 from content_server.review import routes as review_routes
-from content_server.routes import assets, items, learning, screens, signing_keys, uploads
+from content_server.routes import (
+    assets,
+    items,
+    learning,
+    node_settings,
+    screens,
+    signing_keys,
+    uploads,
+)
 from content_server.screen_key import load_or_create_screen_key
 from content_server.settings import ServerSettings
 from content_server.signin import routes as signin_routes
@@ -78,6 +86,7 @@ def create_app(
         uploads,
         items,
         screens,
+        node_settings,
         learning,
         signin_routes,
         org_routes,

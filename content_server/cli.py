@@ -28,13 +28,10 @@ from content_server.client import PublishClient, PublishError
 from content_server.org.names import resolve_branch, resolve_target
 from content_server.publish_settings import (
     SettingsOptionError,
+    add_emergency_options,
     add_settings_options,
-    changes_from_args,
-    check_target,
-    override_lines,
-    settings_lines,
-    stop_lines,
-    target_of,
+    emergency_command,
+    screen_command,
 )
 from content_server.timefmt import CHINA_TZ, parse_local_datetime
 
@@ -287,13 +284,14 @@ def add_publish_parser(
 
     screen = actions.add_parser(
         "screen",
-        help="Change screen settings, for one screen or all (屏幕设置).",
-        description="Change the settings of one screen or of all screens; without options, "
-        "show them. A screen's own settings override those for all screens.",
+        help="Change screen settings: one screen, an organisation's or all (屏幕设置).",
+        description="Change the settings of one screen, of every screen of an organisation "
+        "(node:ID or node:NAME) or of all screens; without options, show them. A lower level's "
+        "settings override those above; an emergency stop at any level is in force.",
         parents=[common],
     )
     add_settings_options(screen)
-    screen.set_defaults(run=_screen_settings)
+    screen.set_defaults(run=screen_command)
 
     token = actions.add_parser(
         "screen-token",
@@ -313,8 +311,8 @@ def add_publish_parser(
         "emergency-resume", help="End an emergency stop (恢复播出).", parents=[common]
     )
     for each, stopping in ((stop, True), (resume, False)):
-        each.add_argument("--to", default="all", help="all (default) or a screen id.")
-        each.set_defaults(run=_emergency, stop=stopping)
+        add_emergency_options(each)
+        each.set_defaults(run=emergency_command, stop=stopping)
 
     for each in (
         parser,
@@ -490,25 +488,6 @@ def _withdraw(client: PublishClient, args: argparse.Namespace) -> int:
     return 0
 
 
-def _screen_settings(client: PublishClient, args: argparse.Namespace) -> int:
-    target = check_target(args.to)
-    changes = changes_from_args(args)  # every bad option named before any request
-    if not changes:
-        view = client.get_settings(target)
-        print(f"{target_of(target)}当前设置（版本 {view['revision']}）：")
-    else:
-        view = client.put_settings(target, changes)
-        done = "已更新" if view.get("changed") else "没有变化："
-        print(f"{done}{target_of(target)}设置（版本 {view['revision']}）：")
-    for line in settings_lines(view):
-        print(line)
-    if changes and args.to == "all":
-        for line in override_lines(view, changes):
-            print(line)
-    print(view["revision"])
-    return 0
-
-
 def _screen_token(client: PublishClient, args: argparse.Namespace) -> int:
     if args.screen_id == "all":
         raise UsageError("screen-token 需要一个屏幕编号（all 表示全部屏幕，没有令牌）")
@@ -516,14 +495,6 @@ def _screen_token(client: PublishClient, args: argparse.Namespace) -> int:
     print(f"屏幕 {answer['screen_id']} 的令牌；把下面这一行写入该屏幕的配置文件（kiosk.toml）：")
     print(answer["config"])
     print(answer["token"])
-    return 0
-
-
-def _emergency(client: PublishClient, args: argparse.Namespace) -> int:
-    view = client.put_settings(check_target(args.to), {"emergency_stop": args.stop})
-    for line in stop_lines(view, args.stop):
-        print(line)
-    print(view["revision"])
     return 0
 
 

@@ -88,16 +88,15 @@ class PublishClient:
         """Withdraw an item; returns ``{"id", "revision"}``."""
         return self._request("DELETE", f"/api/items/{quote(item_id, safe='')}")
 
-    def put_settings(self, screen_id: str, settings: dict[str, Any]) -> dict[str, Any]:
-        """Change some settings of a screen, or of every screen with ``screen_id="all"``;
-        returns ``{"screen_id", "revision", "settings", "own", "changed", ...}``."""
-        return self._request(
-            "PUT", f"/api/screens/{quote(screen_id, safe='')}/settings", json=settings
-        )
+    def put_settings(self, level: str, settings: dict[str, Any]) -> dict[str, Any]:
+        """Change some settings of a level: a screen id, ``all`` (every screen) or
+        ``node:<id>`` (every screen of the node's subtree); returns ``{"screen_id",
+        "revision", "settings", "own", "changed", ...}``."""
+        return self._request("PUT", _settings_path(level), json=settings)
 
-    def get_settings(self, screen_id: str) -> dict[str, Any]:
-        """The settings of a screen, or of every screen with ``screen_id="all"``."""
-        return self._request("GET", f"/api/screens/{quote(screen_id, safe='')}/settings")
+    def get_settings(self, level: str) -> dict[str, Any]:
+        """The settings of a level: a screen id, ``all`` or ``node:<id>``."""
+        return self._request("GET", _settings_path(level))
 
     def screen_token(self, screen_id: str) -> dict[str, Any]:
         """A screen's token for its ``screen_token`` setting; returns ``{"screen_id",
@@ -337,3 +336,11 @@ def _reading(path: Path) -> Iterator[None]:
         raise PublishError(f"这是一个目录，不是文件：{path}", "file_not_found") from None
     except OSError as exc:
         raise PublishError(f"无法读取文件 {path}：{exc.strerror or exc}", "file_error") from None
+
+
+def _settings_path(level: str) -> str:
+    """``node:<id>`` -> ``/api/org/nodes/<id>/settings``; ``all`` or a screen id ->
+    ``/api/screens/<level>/settings``."""
+    if level.startswith("node:"):
+        return f"/api/org/nodes/{quote(level.removeprefix('node:'), safe='')}/settings"
+    return f"/api/screens/{quote(level, safe='')}/settings"

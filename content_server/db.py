@@ -359,12 +359,15 @@ def save_screen_settings(
     )
 
 
-def screens_with_settings(conn: sqlite3.Connection) -> list[tuple[str, str]]:
-    """``(screen id, settings JSON)`` of every screen that has settings of its own."""
+def subtree_screen_settings(conn: sqlite3.Connection, path: str) -> list[tuple[str, str, str]]:
+    """``(screen id, settings JSON, its node's path)`` of every known screen whose node lies
+    in the subtree at ``path`` (one range scan, as ``org/tree.py`` describes)."""
     rows = conn.execute(
-        "SELECT id, settings FROM screens WHERE settings <> '{}' ORDER BY id"
+        "SELECT s.id, s.settings, n.path FROM screens s JOIN org_nodes n ON n.id = s.node_id "
+        "WHERE n.path >= ? AND n.path < ? ORDER BY s.id",
+        (path, path[:-1] + "0"),
     ).fetchall()
-    return [(str(row[0]), str(row[1])) for row in rows]
+    return [(str(row[0]), str(row[1]), str(row[2])) for row in rows]
 
 
 def get_shared_settings(conn: sqlite3.Connection, target: str) -> sqlite3.Row | None:

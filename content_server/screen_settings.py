@@ -16,6 +16,11 @@ What a screen's manifest carries (:func:`effective_chain`):
 
 A level is named ``all`` (the root of the tree), ``node:<id>`` or by a screen id; ``all`` is
 therefore not a valid screen id (it already means "all screens" in the ``to`` of an item).
+
+Below a group's level (:func:`settings_below`), a screen of its subtree *overrides* a field
+when its own settings or a node between the group and the screen set it: a change of that field
+for the group does not reach the screen. An emergency stop set below is listed per node and per
+screen, since resuming the group leaves those stops in force.
 """
 
 from __future__ import annotations
@@ -34,7 +39,8 @@ from content_cache.wire import ScreenSettings, one_line
 from content_server import db
 from content_server.errors import ApiError, describe_errors
 from content_server.items import ALL_SCREENS, unknown_fields
-from content_server.org.tree import Placement, is_node_target
+from content_server.org import tree
+from content_server.org.tree import Node, Placement, is_node_target, path_ids
 
 log = logging.getLogger("content_server")
 
@@ -72,6 +78,51 @@ def screen_chain(conn: sqlite3.Connection, place: Placement) -> list[Level]:
     the screen's own node, then the screen's own."""
     rows = db.shared_settings_rows(conn, place.levels)
     return [*(_level(rows.get(level)) for level in place.levels), read_level(conn, place.screen_id)]
+
+
+def group_chain(conn: sqlite3.Connection, node: Node) -> list[tuple[Node, Level]]:
+    """The group levels from the root down to ``node`` (its own last), with their nodes."""
+    nodes = [tree.get_node(conn, node_id) for node_id in node.ancestry]
+    known = [each for each in nodes if each is not None]
+    rows = db.shared_settings_rows(conn, [each.target for each in known])
+    return [(each, _level(rows.get(each.target))) for each in known]
+
+
+@dataclass(frozen=True)
+class Below:
+    """What the levels below a group's level set (see the module docstring).
+
+    Attributes:
+        screens_stopped: screens of the subtree with an emergency stop of their own.
+        nodes_stopped: nodes below the group's node with a stop on their level.
+        overriding: field -> how many screens of the subtree override it.
+    """
+
+    screens_stopped: list[str]
+    nodes_stopped: list[Node]
+    overriding: dict[str, int]
+
+
+def settings_below(conn: sqlite3.Connection, node: Node) -> Below:
+    """What the nodes below ``node`` and the screens of its subtree set themselves (three
+    queries, whatever the size of the subtree)."""
+    lower = tree.subtree(conn, node)[1:]
+    rows = db.shared_settings_rows(conn, [each.target for each in lower]) if lower else {}
+    node_fields = {
+        each.id: _level(rows.get(each.target)).fields for each in lower if each.target in rows
+    }
+    depth = node.depth
+    stopped: list[str] = []
+    overriding: dict[str, int] = {}
+    for screen_id, text, path in db.subtree_screen_settings(conn, node.path):
+        own = normalize(_decode(text))
+        if own.get(STOP_FIELD):
+            stopped.append(screen_id)
+        between = [node_fields.get(node_id, {}) for node_id in path_ids(path)[depth + 1 :]]
+        for name in set().union(own, *between) - COMBINED_FIELDS:
+            overriding[name] = overriding.get(name, 0) + 1
+    nodes_stopped = [each for each in lower if node_fields.get(each.id, {}).get(STOP_FIELD)]
+    return Below(stopped, nodes_stopped, dict(sorted(overriding.items())))
 
 
 def save_level(conn: sqlite3.Connection, level: str, fields: dict[str, Any], seq: int) -> None:
@@ -124,11 +175,6 @@ def normalize(fields: dict[str, Any]) -> dict[str, Any]:
     return fields
 
 
-def effective(shared: dict[str, Any], own: dict[str, Any], label: str = "") -> ScreenSettings:
-    """What a screen shows with: defaults <- ``shared`` (all screens) <- ``own``."""
-    return effective_chain([shared, own], label)
-
-
 def effective_chain(levels: Sequence[dict[str, Any]], label: str = "") -> ScreenSettings:
     """What a screen shows with: defaults <- each level in turn (top first), where the
     emergency stop and the mourning dates combine instead (see the module docstring)."""
@@ -146,13 +192,6 @@ def effective_chain(levels: Sequence[dict[str, Any]], label: str = "") -> Screen
         # stays in force whatever else is wrong.
         log.warning("settings of %s ignored: %s", label or "a screen", one_line(exc))
         return ScreenSettings(emergency_stop=stopped)
-
-
-def screens_with_own(conn: sqlite3.Connection) -> dict[str, dict[str, Any]]:
-    """Every screen that has settings of its own: screen id -> its explicit fields."""
-    return {
-        screen_id: normalize(_decode(text)) for screen_id, text in db.screens_with_settings(conn)
-    }
 
 
 def _decode(text: str) -> dict[str, Any]:

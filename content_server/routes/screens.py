@@ -1,7 +1,8 @@
 """``/api/screens/{id}``: a screen's manifest and events (for the screen, with its token, or
 the superuser), its token (administrators of its node) and its settings (viewers read,
 publishers change); ``/api/screens/all/settings`` are the settings for every screen (roles on
-the root)."""
+the root), ``/api/org/nodes/{id}/settings`` those of a node (``routes/node_settings.py``).
+The answers are :func:`~content_server.settings_view.settings_view`."""
 
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ from content_server.context import ServerContext
 from content_server.errors import error_responses
 from content_server.items import ALL_SCREENS, check_screen_id
 from content_server.manifests import build_manifest, etag_matches, render, screen_revision
-from content_server.org.tree import ROOT_ID, get_node, listeners_of, placement
+from content_server.org.tree import ROOT_ID, get_node, listeners_of
 from content_server.scope import (
     SUPERUSER,
     Action,
@@ -34,18 +35,8 @@ from content_server.scope import (
     check_screen,
     forbidden,
 )
-from content_server.screen_settings import (
-    COMBINED_FIELDS,
-    STOP_FIELD,
-    change_target,
-    effective,
-    effective_chain,
-    merge_changes,
-    read_level,
-    save_level,
-    screen_chain,
-    screens_with_own,
-)
+from content_server.screen_settings import change_target, merge_changes, read_level, save_level
+from content_server.settings_view import level_name, settings_view
 
 log = logging.getLogger("content_server")
 
@@ -183,8 +174,9 @@ def check_level(ctx: ServerContext, who: Principal, level: str, action: Action) 
 def update_settings(
     ctx: ServerContext, level: str, changes: dict[str, Any], *, who: Principal = SUPERUSER
 ) -> dict[str, Any]:
-    """Merge ``changes`` into the settings of ``level`` (``all`` or a screen id); ``who`` is
-    recorded in the audit log.
+    """Merge ``changes`` into the settings of ``level`` (``all``, ``node:<id>`` or a screen id);
+    ``who`` is recorded in the audit log. Exactly the screens of the level are told
+    (:func:`~content_server.org.tree.listeners_of`).
 
     Setting what is already set is no change: no new revision, no notification.
 
@@ -204,47 +196,9 @@ def update_settings(
         view = settings_view(conn, level)
         listeners = listeners_of(conn, target)
     if seq is not None:
-        log.info("changed settings of %s (revision %d)", _level_name(level), seq)
+        log.info("changed settings of %s (revision %d)", level_name(level), seq)
         ctx.notifier.notify_changed(listeners, seq)
     return {**view, "changed": seq is not None}
-
-
-def settings_view(conn: sqlite3.Connection, level: str) -> dict[str, Any]:
-    """What an admin sees of a level's settings.
-
-    For a screen: ``revision`` (the screen's), ``settings`` (what its manifest carries),
-    ``own`` (set for this screen) and ``all_screens`` (set for all screens). For ``all``:
-    ``revision`` (the last change to these settings, 0 if none), ``settings`` (what a screen
-    without settings of its own gets), ``own``, ``screens_stopped`` (screens with an emergency
-    stop of their own) and ``screens_overriding`` (field -> how many screens set it themselves).
-    """
-    shared = read_level(conn, ALL_SCREENS)
-    if level != ALL_SCREENS:
-        chain = [each.fields for each in screen_chain(conn, placement(conn, level))]
-        return {
-            "screen_id": level,
-            "revision": screen_revision(conn, level),
-            "settings": effective_chain(chain, f"screen {level}").model_dump(mode="json"),
-            "own": chain[-1],
-            "all_screens": shared.fields,
-        }
-    screens = screens_with_own(conn)
-    overriding: dict[str, int] = {}
-    for fields in screens.values():
-        for name in fields.keys() - COMBINED_FIELDS:
-            overriding[name] = overriding.get(name, 0) + 1
-    return {
-        "screen_id": ALL_SCREENS,
-        "revision": shared.seq,
-        "settings": effective(shared.fields, {}, "all screens").model_dump(mode="json"),
-        "own": shared.fields,
-        "screens_stopped": [sid for sid, fields in screens.items() if fields.get(STOP_FIELD)],
-        "screens_overriding": dict(sorted(overriding.items())),
-    }
-
-
-def _level_name(level: str) -> str:
-    return "all screens" if level == ALL_SCREENS else f"screen {level}"
 
 
 def _revision(ctx: ServerContext, screen_id: str) -> int:

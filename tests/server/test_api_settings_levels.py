@@ -184,10 +184,14 @@ def test_a_screens_own_stop_leaves_the_others_playing(client: TestClient) -> Non
 def test_get_settings_of_all_screens_and_of_a_screen(client: TestClient) -> None:
     assert get(client, "all") == {
         "screen_id": "all",
+        "node": {"id": 1, "name": "本级党组织", "kind": "党委"},
         "revision": 0,
         "settings": get(client, "never-seen")["settings"],
         "own": {},
+        "all_screens": {},
+        "above": [],
         "screens_stopped": [],
+        "nodes_stopped": [],
         "screens_overriding": {},
     }
     put(client, "all", theme="solemn", org_name="委员会")

@@ -8,7 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 from server_helpers import (
+    TOKEN,
     RunningServer,
     assert_one_line_error,
     get_manifest,
@@ -193,10 +195,97 @@ def test_settings_for_all_screens_and_the_screens_that_override_them(
     publish_cli(url, "screen", "--to", "screen-a", "--theme", "party-red")
     result = publish_cli(url, "screen", "--to", "all", "--theme", "solemn", "--org-name", "党委")
     assert "已更新全部屏幕的设置" in result.stdout
-    assert "有 1 块屏幕自己设置了主题，不受这次修改影响" in result.stdout
+    assert "有 1 块屏幕自己（或其所在的下级组织）设置了主题，不受这次修改影响" in result.stdout
     assert "--clear theme" in result.stdout
     revision = int(last_line(result))
     a, b = screen_manifest(fresh_server, "screen-a"), screen_manifest(fresh_server, "screen-b")
     assert (a["settings"]["theme"], b["settings"]["theme"]) == ("party-red", "solemn")
     assert a["settings"]["org_name"] == b["settings"]["org_name"] == "党委"
     assert a["revision"] == b["revision"] == revision
+
+
+def _api(server: RunningServer, method: str, path: str, token: str = TOKEN, **kw: Any) -> Any:
+    answer = requests.request(
+        method, server.url + path, headers={"Authorization": f"Bearer {token}"}, timeout=10, **kw
+    )
+    assert answer.status_code in (200, 201), answer.text
+    return answer.json()
+
+
+def _branch_publisher(server: RunningServer) -> tuple[dict[str, int], str]:
+    """机关党委 → 第一党支部 (screen-a), 第二党支部 (screen-b), and a personal token of 王书记,
+    publisher of 第一党支部."""
+
+    def add(parent: int, kind: str, name: str) -> int:
+        body = {"parent_id": parent, "kind": kind, "name": name}
+        return int(_api(server, "POST", "/api/org/nodes", json=body)["node"]["id"])
+
+    committee = add(1, "党委", "机关党委")
+    ids = {"committee": committee, "a": add(committee, "党支部", "第一党支部")}
+    ids["b"] = add(committee, "党支部", "第二党支部")
+    for screen, node in (("screen-a", ids["a"]), ("screen-b", ids["b"])):
+        _api(server, "PUT", f"/api/screens/{screen}/node", json={"node_id": node})
+    password = "正确的密码-correct-horse"
+    account = {"name": "王书记", "password": password, "node_id": ids["a"]}
+    _api(server, "POST", "/api/accounts", json=account)
+    grant = {"node_id": ids["a"], "role": "publisher"}
+    _api(server, "POST", "/api/accounts/王书记/grants", json=grant)
+    session = _api(server, "POST", "/api/login", json={"name": "王书记", "password": password})
+    token = _api(server, "POST", "/api/me/tokens", token=session["token"], json={"label": "cli"})
+    return ids, str(token["token"])
+
+
+def test_a_branch_publisher_stops_and_resumes_its_own_branch_by_name(
+    fresh_server: RunningServer,
+) -> None:
+    url = fresh_server.url
+    ids, token = _branch_publisher(fresh_server)
+    stop = publish_cli(url, "emergency-stop", "--to", "node:第一党支部", token=token)
+    said = f"已紧急停播组织「第一党支部」（编号 {ids['a']}）及其下级的全部屏幕"
+    assert said in stop.stdout, stop.stderr
+    assert f"恢复：kiosk publish emergency-resume --to node:{ids['a']}" in stop.stdout
+    assert stopped(fresh_server, "screen-a") and not stopped(fresh_server, "screen-b")
+    assert int(last_line(stop)) == screen_manifest(fresh_server, "screen-a")["revision"]
+
+    sibling = publish_cli(url, "emergency-stop", "--to", "node:第二党支部", token=token)
+    assert_one_line_error(sibling, "node_not_found")
+    by_id = publish_cli(url, "emergency-stop", "--to", f"node:{ids['b']}", token=token)
+    assert_one_line_error(by_id, "node_not_found")
+    everyone = publish_cli(url, "emergency-stop", "--to", "all", token=token)
+    assert_one_line_error(everyone, "forbidden")
+    assert not stopped(fresh_server, "screen-b") and not stopped(fresh_server, "never-seen")
+
+    publish_cli(url, "emergency-stop", "--to", f"node:{ids['committee']}")  # the superuser
+    resume = publish_cli(url, "emergency-resume", "--to", f"node:{ids['a']}", token=token)
+    assert f"已取消组织「第一党支部」（编号 {ids['a']}）的单独停播" in resume.stdout
+    assert "但组织「机关党委」的紧急停播仍在生效，这些屏幕仍不播出" in resume.stdout
+    assert f"emergency-resume --to node:{ids['committee']}" in resume.stdout
+    assert stopped(fresh_server, "screen-a")
+
+    assert last_line(publish_cli(url, "emergency-stop", "--to", "node:第一党支部", token=token))
+    up = publish_cli(url, "emergency-resume", "--to", f"node:{ids['committee']}")
+    assert "已恢复组织「机关党委」" in up.stdout
+    assert "下级组织 「第一党支部」" in up.stdout and f"--to node:{ids['a']}" in up.stdout
+    assert stopped(fresh_server, "screen-a") and not stopped(fresh_server, "screen-b")
+
+
+def test_settings_of_a_node_from_the_command_line(fresh_server: RunningServer) -> None:
+    url = fresh_server.url
+    ids, token = _branch_publisher(fresh_server)
+    publish_cli(url, "screen", "--to", "all", "--org-name", "中共示范街道委员会")
+    publish_cli(url, "screen", "--to", "screen-a", "--poster-seconds", "20")
+    result = publish_cli(
+        url, "screen", "--to", "node:第一党支部", "--theme", "solemn", "--poster-seconds", "12",
+        token=token,
+    )  # fmt: skip
+    assert f"已更新组织「第一党支部」（编号 {ids['a']}）的设置" in result.stdout, result.stderr
+    assert "主题：solemn〔本组织〕" in result.stdout
+    assert "单位名称：中共示范街道委员会〔全部屏幕〕" in result.stdout
+    assert "有 1 块屏幕自己（或其所在的下级组织）设置了海报停留" in result.stdout
+    a, b = screen_manifest(fresh_server, "screen-a"), screen_manifest(fresh_server, "screen-b")
+    assert (a["settings"]["theme"], b["settings"]["theme"]) == ("solemn", "party-red")
+    assert a["settings"]["poster_seconds"] == 20  # its own wins
+
+    shown = publish_cli(url, "screen", "--to", "screen-a", token=token)
+    assert "主题：solemn〔组织「第一党支部」〕" in shown.stdout
+    assert "海报停留：20 秒〔本屏幕〕" in shown.stdout

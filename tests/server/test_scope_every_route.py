@@ -189,6 +189,37 @@ DECISIONS: dict[tuple[str, str], object] = {
     ("PUT", "/api/uploads/{upload_id}"): Scoped(
         lambda ids: [("PUT", f"/api/uploads/{ids['a_upload']}", {"content": b"x"})]
     ),
+    ("POST", "/console/uploads"): OwnAccount(
+        "the console's door to POST /api/uploads (session and CSRF header): the caller's own"
+    ),
+    ("GET", "/console/uploads/{upload_id}"): OwnAccount(
+        "the caller's own upload, as GET /api/uploads/{id}: anyone else's is 404 "
+        "(tests/server/test_console_video.py)"
+    ),
+    ("PUT", "/console/uploads/{upload_id}"): OwnAccount(
+        "the caller's own upload, as PUT /api/uploads/{id}: anyone else's is 404 "
+        "(tests/server/test_console_video.py)"
+    ),
+    ("GET", "/console/video"): ConsolePage(
+        "/console/video", lambda ids: ["第一党支部", "screen-a"]
+    ),
+    ("POST", "/console/video"): ConsoleForm(
+        lambda ids: [
+            (
+                "POST",
+                "/console/video",
+                {
+                    "data": {
+                        "to": to,
+                        "upload": ids["a_upload"],
+                        "title": "课",
+                        "category": "党史故事",
+                    }
+                },
+            )
+            for to in (f"node:{ids['a']}", "screen-a")
+        ]
+    ),
     ("GET", "/api/screens/{screen_id}/manifest"): ScreenOnly(
         lambda ids: "/api/screens/screen-a/manifest"
     ),
@@ -235,6 +266,17 @@ DECISIONS: dict[tuple[str, str], object] = {
         lambda ids: [
             ("PUT", f"/api/screens/{s}/settings", {"json": {"emergency_stop": True}})
             for s in ("screen-a", "all")
+        ]
+    ),
+    ("GET", "/api/org/nodes/{node_id}/settings"): Scoped(
+        lambda ids: [
+            ("GET", f"/api/org/nodes/{n}/settings", {}) for n in (ids["a"], ids["committee"], 1)
+        ]
+    ),
+    ("PUT", "/api/org/nodes/{node_id}/settings"): Scoped(
+        lambda ids: [
+            ("PUT", f"/api/org/nodes/{n}/settings", {"json": {"emergency_stop": True}})
+            for n in (ids["a"], ids["committee"], 1)
         ]
     ),
     ("GET", "/api/learning/totals"): Filtered(
