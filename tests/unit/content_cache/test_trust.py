@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import json
 import logging
+import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from content_cache.signature import SIGNATURE_HEADER, format_header, parse_header
 from content_cache.trust import TRUST_FILE, SignatureRefused, TrustStore, Verified
@@ -178,3 +181,33 @@ def test_a_manifest_keeps_its_good_keys_and_skips_others(signer, caplog) -> None
     manifest = parse_manifest(json.dumps(raw))
     assert [key.id for key in manifest.signing_keys] == [good["id"]]
     assert caplog.text.count("skipped signing key") == 3
+
+
+_HEADERS = st.one_of(
+    st.text(max_size=300),
+    st.lists(
+        st.tuples(
+            st.from_regex(r"[0-9a-f]{16}", fullmatch=True), st.binary(min_size=64, max_size=64)
+        ),
+        max_size=10,
+    ).map(format_header),
+)
+
+
+@settings(database=None, max_examples=200, deadline=None)
+@given(header=_HEADERS, body=st.binary(max_size=200))
+def test_any_header_and_body_are_refused_in_one_line_or_verified_never_an_exception(
+    header, body
+) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        trust = TrustStore(Path(tmp))
+        for store_has_keys in (False, True):
+            try:
+                trust.verify(body, header)
+            except SignatureRefused as refused:
+                assert refused.reason in ("missing", "bad", "unknown_key")
+                assert "\n" not in str(refused)
+            else:
+                raise AssertionError("a made-up signature verified")
+            if not store_has_keys:
+                trust.trust_initial(ManifestSigner(Path(tmp) / "server").public_keys())
