@@ -48,6 +48,7 @@ MAX_ENTRIES = _max_length(HonorRoll, "entries")
 MAX_CHARS = {field: _max_length(HonorEntry, field) for field in ("name", "title", "citation")}
 
 PhotoCheck = Callable[[Path], str | None]
+PhotoLocator = Callable[[str], Path]
 
 
 class HonorCsvError(ValueError):
@@ -87,13 +88,18 @@ class HonorTable:
         return found
 
 
-def read_honor_csv(path: Path, check_photo: PhotoCheck) -> HonorTable:
+def read_honor_csv(
+    path: Path, check_photo: PhotoCheck, *, locate: PhotoLocator | None = None
+) -> HonorTable:
     """Read and check an honor-roll CSV file.
 
     Args:
         path: the CSV file.
         check_photo: returns why a photo file cannot be used (for example "不是可识别的图片"),
             or None if it can; called once per photo file.
+        locate: where the file of a photo cell is (default: the cell as a path, relative to
+            the CSV file's folder). The console passes its own, so a CSV sent to the server
+            never names the server's own files.
 
     Raises:
         HonorCsvError: the file is missing, unreadable, has no header, too many entries, or
@@ -105,13 +111,14 @@ def read_honor_csv(path: Path, check_photo: PhotoCheck) -> HonorTable:
     columns, ignored = sheet_csv.map_columns(
         header, COLUMNS, LABELS, ("name",), HEADER_HELP, HonorCsvError
     )
+    where = locate or (lambda text: _photo_path(text, path.parent))
     problems: list[str] = []
     rows: list[HonorRow] = []
     photo_problems: dict[Path, str | None] = {}
     for number, cells in records[header_row:]:
         if not any(cell.strip() for cell in cells):
             continue
-        row, row_problems = _read_row(number, cells, columns, len(header), path.parent)
+        row, row_problems = _read_row(number, cells, columns, len(header), where)
         if row.photo is not None:
             if row.photo not in photo_problems:
                 photo_problems[row.photo] = _photo_problem(row.photo, check_photo)
@@ -140,7 +147,7 @@ def _read_bytes(path: Path) -> bytes:
 
 
 def _read_row(
-    number: int, cells: list[str], columns: dict[str, int], width: int, base: Path
+    number: int, cells: list[str], columns: dict[str, int], width: int, locate: PhotoLocator
 ) -> tuple[HonorRow, list[str]]:
     problems = []
     name, title, citation, photo_text = (
@@ -156,7 +163,7 @@ def _read_row(
     extra = [c for c in cells[width:] if c.strip()]
     if extra:
         problems.append(f"比表头多出 {len(extra)} 格内容（单元格里有逗号时要用英文引号括起来）")
-    photo = _photo_path(photo_text, base) if photo_text else None
+    photo = locate(photo_text) if photo_text else None
     return HonorRow(number, name, title, citation, photo, photo_text), problems
 
 

@@ -220,36 +220,31 @@ DECISIONS: dict[tuple[str, str], object] = {
             for to in (f"node:{ids['a']}", "screen-a")
         ]
     ),
-    ("POST", "/console/uploads"): OwnAccount(
-        "the console's door to POST /api/uploads (session and CSRF header): the caller's own"
+    ("GET", "/console/honor"): ConsolePage(
+        "/console/honor", lambda ids: ["第一党支部", "screen-a"]
     ),
-    ("GET", "/console/uploads/{upload_id}"): OwnAccount(
-        "the caller's own upload, as GET /api/uploads/{id}: anyone else's is 404 "
-        "(tests/server/test_console_video.py)"
-    ),
-    ("PUT", "/console/uploads/{upload_id}"): OwnAccount(
-        "the caller's own upload, as PUT /api/uploads/{id}: anyone else's is 404 "
-        "(tests/server/test_console_video.py)"
-    ),
-    ("GET", "/console/video"): ConsolePage(
-        "/console/video", lambda ids: ["第一党支部", "screen-a"]
-    ),
-    ("POST", "/console/video"): ConsoleForm(
+    ("POST", "/console/honor"): ConsoleForm(
         lambda ids: [
             (
                 "POST",
-                "/console/video",
+                "/console/honor",
                 {
                     "data": {
                         "to": to,
-                        "upload": ids["a_upload"],
-                        "title": "课",
-                        "category": "党史故事",
+                        "key": "k" * 22,
+                        "name": "越权",
+                        "entry_title": "",
+                        "citation": "",
+                        "photo": "",
                     }
                 },
             )
             for to in (f"node:{ids['a']}", "screen-a")
         ]
+    ),
+    ("POST", "/console/honor/import"): OwnAccount(
+        "reads a CSV file into the caller's own form; its photos are stored as POST "
+        "/api/assets stores them; it publishes nothing (publishing is POST /console/honor)"
     ),
     ("GET", "/api/screens/{screen_id}/manifest"): ScreenOnly(
         lambda ids: "/api/screens/screen-a/manifest"
