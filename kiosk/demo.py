@@ -2,7 +2,9 @@
 
 The server runs as a separate process through the same ``kiosk`` entry point, on a free
 loopback port with a temporary data directory; the demo content is published through the
-server's own HTTP API, exactly as a party-affairs worker would.
+server's own HTTP API, exactly as a party-affairs worker would. The server holds a small
+organisation (``kiosk/demo_org.py``): a 党委 with two 党支部, the demo screen in the first, and an
+account per role, whose names and passwords the demo prints.
 """
 
 from __future__ import annotations
@@ -28,7 +30,6 @@ from kiosk.core.config import ScreenConfig
 from kiosk.core.display import missing_display_message
 from kiosk.core.logs import setup_logging
 from kiosk.demo_content import (
-    DEMO_BRANCH,
     DEMO_COURSES,
     DEMO_HONOR_ROLL,
     DEMO_NOTICE,
@@ -44,6 +45,15 @@ from kiosk.demo_content import (
     render_poster,
     roster_csv,
 )
+from kiosk.demo_org import (
+    DEMO_COMMITTEE,
+    FIRST_BRANCH,
+    DemoAccount,
+    DemoTree,
+    account_lines,
+    build_demo_tree,
+    start_demo_accounts,
+)
 
 if TYPE_CHECKING:
     from content_server.client import PublishClient
@@ -53,6 +63,7 @@ log = logging.getLogger("kiosk.demo")
 DEMO_SCREEN = "demo"
 READY_LINE = re.compile(r"ready on (http://[\w.:\[\]]+)")
 SERVER_START_SECONDS = 30.0
+ACCOUNTS_JOIN_SECONDS = 10.0
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
@@ -127,12 +138,16 @@ def _run_demo(args: argparse.Namespace) -> int:
             print(f"kiosk demo: {exc}", file=sys.stderr)
             return 1
         server = start_server(workdir / "server", token, **(lan or {}))
+        stopping = threading.Event()
+        accounts: threading.Thread | None = None
         try:
             url = wait_until_ready(server)
             if lan is not None:  # the screen itself stays on loopback
                 url = f"http://127.0.0.1:{lan['port']}"
                 print(f"kiosk demo: phones sign in at {lan['public_url']}", file=sys.stderr)
             touch = getattr(args, "mode", None) == "touch"
+            shown = lan["public_url"] if lan is not None else url
+            accounts = start_accounts(url, token, shown, stopping)
             publish_demo_content(url, token, workdir / "upload", courses=touch)
             config = ScreenConfig(
                 server=url,
@@ -154,7 +169,10 @@ def _run_demo(args: argparse.Namespace) -> int:
             print(f"kiosk demo: {exc}", file=sys.stderr)
             return 1
         finally:
+            stopping.set()
             stop_server(server)
+            if accounts is not None:  # no thread may outlive the demo (or write at its exit)
+                accounts.join(ACCOUNTS_JOIN_SECONDS)
 
 
 def lan_address() -> str | None:
@@ -254,33 +272,65 @@ def stop_server(server: subprocess.Popen[str]) -> None:
         server.wait()
 
 
+def start_accounts(
+    url: str, token: str, shown_url: str, stopping: threading.Event | None = None
+) -> threading.Thread:
+    """Make the demo's tree now and its accounts on a thread (returned), which prints them when
+    done (on stdout; a failure is one line on stderr, unless the demo is ``stopping``, and the
+    demo goes on without them)."""
+    from content_server.client import PublishClient, PublishError
+
+    client = PublishClient(url, token)
+    try:
+        tree = build_demo_tree(client, DEMO_SCREEN)
+    except PublishError as exc:
+        raise DemoError(f"could not make the demo organisation: {exc}") from None
+    finally:
+        client.close()
+
+    def done(accounts: list[DemoAccount]) -> None:
+        print("\n".join(account_lines(shown_url, accounts)), flush=True)
+        log.info("demo accounts made: %d", len(accounts))
+
+    def failed(message: str) -> None:
+        if stopping is None or not stopping.is_set():
+            print(f"kiosk demo: {message}", file=sys.stderr, flush=True)
+
+    return start_demo_accounts(lambda: PublishClient(url, token), tree, done, failed)
+
+
 def publish_demo_content(
     url: str, token: str, upload_dir: Path, *, courses: bool = False
 ) -> list[str]:
     """Publish the demo posters, notice, honor roll and meeting (and, with ``courses``, the
-    course videos of touch mode); returns the item ids."""
+    course videos of touch mode); returns the item ids. The tree is made first if it is not
+    there: the committee's settings are for all screens, the first branch's honor roll and
+    meeting (with its roster) for the first branch's screens."""
     from content_server.client import PublishClient, PublishError
 
     upload_dir.mkdir(parents=True, exist_ok=True)
     client = PublishClient(url, token)
     font = find_cjk_font()
     try:
+        tree = build_demo_tree(client, DEMO_SCREEN)
         settings = {
-            "org_name": "中共示范街道委员会 · 第一党支部",
+            "org_name": DEMO_COMMITTEE,
             "theme": "party-red",
             "poster_seconds": DEMO_POSTER_SECONDS,
         }
-        client.put_settings(DEMO_SCREEN, settings)
+        client.put_settings("all", settings)
+        branch = {"org_name": f"{DEMO_COMMITTEE} · {FIRST_BRANCH}"}
+        client.put_settings(tree.target(FIRST_BRANCH), branch)
         first, *others = DEMO_POSTERS
         ids = [_publish_poster(client, upload_dir, first, font)]
-        ids.append(_publish_honor_roll(client, upload_dir, font))  # second in the rotation
+        ids.append(_publish_honor_roll(client, upload_dir, font, tree))  # second in rotation
         ids.extend(_publish_poster(client, upload_dir, poster, font) for poster in others)
         ids.append(
             client.publish(
                 {"kind": "notice", "title": "会议通知", "text": DEMO_NOTICE, "to": "all"}
             )["id"]
         )
-        ids.append(_publish_meeting(client, upload_dir))
+        ids.append(_publish_meeting(client, upload_dir, tree))
         if courses:
             ids.extend(_publish_course(client, upload_dir, c, font) for c in DEMO_COURSES)
     except PublishError as exc:
@@ -347,26 +397,31 @@ def _publish_poster(
     return str(client.publish(payload)["id"])
 
 
-def _publish_honor_roll(client: PublishClient, upload_dir: Path, font: str | None) -> str:
+def _publish_honor_roll(
+    client: PublishClient, upload_dir: Path, font: str | None, tree: DemoTree
+) -> str:
     entries = []
     for name, title, citation in DEMO_HONOR_ROLL:
         photo = _upload(client, upload_dir / f"{name}.png", render_portrait(name, font))
         entries.append({"name": name, "title": title, "citation": citation, "photo": photo})
-    payload = {"kind": "honor_roll", "title": "光荣榜", "to": "all", "entries": entries}
+    to = tree.target(FIRST_BRANCH)  # the branch's own honor roll
+    payload = {"kind": "honor_roll", "title": "光荣榜", "to": to, "entries": entries}
     return str(client.publish(payload)["id"])
 
 
-def _publish_meeting(client: PublishClient, upload_dir: Path) -> str:
-    """A roster of five and a meeting whose sign-in is open for the first minutes of the demo."""
+def _publish_meeting(client: PublishClient, upload_dir: Path, tree: DemoTree) -> str:
+    """A roster of five for the first branch and its meeting, on its screens, whose sign-in is
+    open for the first minutes of the demo."""
     roster = upload_dir / "名单.csv"
     roster.write_bytes(roster_csv())
-    client.import_roster(DEMO_BRANCH, roster)
+    branch = tree.target(FIRST_BRANCH)
+    client.import_roster(branch, roster)
     payload = {
         "title": "学习贯彻全会精神专题会",
         "meeting_type": "支部党员大会",
-        "branch": DEMO_BRANCH,
+        "branch": branch,
         "place": "党员活动室",
-        "to": "all",
+        "to": branch,
         **demo_meeting_times(datetime.now(ZoneInfo("Asia/Shanghai"))),
     }
     result = client.create_meeting(payload)

@@ -67,7 +67,6 @@ DEMO_HONOR_ROLL = (
 )
 
 
-DEMO_BRANCH = "第一党支部"
 # The demo roster (姓名, 党员编号, 手机号): sign in on the phone page with a name and the last
 # four digits of the phone number (8001 for 张建国).
 DEMO_ROSTER = (

@@ -1,4 +1,6 @@
-"""``kiosk demo``'s content against the real server: its meeting's sign-in opens soon after."""
+"""``kiosk demo``'s content against the real server: its meeting's sign-in opens soon after; its
+organisation (a 党委 with two 党支部, a screen in each) and an account per role whose printed
+passwords log in."""
 
 from __future__ import annotations
 
@@ -9,8 +11,9 @@ import requests
 
 from content_cache.wire import parse_manifest
 from kiosk.core.schedule import plan_for
-from kiosk.demo import DEMO_SCREEN, publish_demo_content
+from kiosk.demo import DEMO_SCREEN, publish_demo_content, start_accounts
 from kiosk.demo_content import DEMO_POSTER_SECONDS, DEMO_SIGNIN_OPENS_AFTER
+from kiosk.demo_org import DEMO_ACCOUNTS, SECOND_SCREEN
 from tests.support.signin import live
 
 
@@ -83,3 +86,54 @@ def test_demo_on_the_lan_puts_the_public_address_in_the_sign_in_code(tmp_path) -
         assert phone.status_code == 200 and "签到" in phone.text
     finally:
         stop_server(server)
+
+
+def test_the_demo_makes_a_small_tree_and_an_account_per_role_that_logs_in(
+    server, tmp_path, capsys
+) -> None:
+    thread = start_accounts(server.url, server.token, server.url)
+    publish_demo_content(server.url, server.token, tmp_path / "upload")
+    thread.join(60)
+    assert not thread.is_alive()
+
+    admin = {"Authorization": f"Bearer {server.token}"}
+    nodes = requests.get(f"{server.url}/api/org/nodes", headers=admin, timeout=10).json()["nodes"]
+    shape = [(n["name"], n["kind"], n["depth"], n["screens"]) for n in nodes]
+    assert shape == [
+        ("中共示范街道委员会", "党委", 0, 0),
+        ("第一党支部", "党支部", 1, 1),
+        ("第二党支部", "党支部", 1, 1),
+    ]
+    by_name = {n["name"]: n["id"] for n in nodes}
+    for screen, branch in ((DEMO_SCREEN, "第一党支部"), (SECOND_SCREEN, "第二党支部")):
+        place = requests.get(f"{server.url}/api/screens/{screen}/node", headers=admin, timeout=10)
+        assert place.json()["node"]["id"] == by_name[branch]
+    # The branch's own content reaches its screen only; the committee's reaches both.
+    kinds = {}
+    for screen in (DEMO_SCREEN, SECOND_SCREEN):
+        body = requests.get(
+            f"{server.url}/api/screens/{screen}/manifest", headers=admin, timeout=10
+        ).content
+        manifest = parse_manifest(body)
+        kinds[screen] = {item.kind for item in manifest.items}
+        if screen == DEMO_SCREEN:
+            assert manifest.settings.org_name == "中共示范街道委员会 · 第一党支部"
+        else:
+            assert manifest.settings.org_name == "中共示范街道委员会"
+    assert {"honor_roll", "meeting"} <= kinds[DEMO_SCREEN]
+    assert "honor_roll" not in kinds[SECOND_SCREEN] and "poster" in kinds[SECOND_SCREEN]
+
+    printed = capsys.readouterr().out
+    assert f"演示服务器：{server.url}" in printed
+    assert f"kiosk login --server {server.url} --name zhibu1-publisher" in printed
+    for name, role, node in DEMO_ACCOUNTS:
+        [line] = [line for line in printed.splitlines() if line.strip().startswith(name + " ")]
+        assert node in line
+        password = line.rsplit("密码：", 1)[1].strip()
+        login = requests.post(
+            f"{server.url}/api/login", json={"name": name, "password": password}, timeout=10
+        )
+        assert login.status_code == 200, login.text
+        session = {"Authorization": f"Bearer {login.json()['token']}"}
+        me = requests.get(f"{server.url}/api/me", headers=session, timeout=10).json()
+        assert [(g["node_id"], g["role"]) for g in me["grants"]] == [(by_name[node], role)]
