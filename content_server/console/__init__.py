@@ -17,7 +17,18 @@ import logging
 from fastapi import FastAPI, Request
 from starlette.responses import RedirectResponse, Response
 
-from content_server.console import audit, honor, publish, review, routes, stop, video, web
+from content_server.console import (
+    audit,
+    honor,
+    meetings,
+    publish,
+    review,
+    rosters,
+    routes,
+    stop,
+    video,
+    web,
+)
 from content_server.console.templates import render
 from content_server.context import ServerContext
 
@@ -34,6 +45,8 @@ def install(app: FastAPI, ctx: ServerContext) -> None:
     app.include_router(audit.build_router(ctx))
     app.include_router(video.build_router(ctx))
     app.include_router(honor.build_router(ctx))
+    app.include_router(meetings.build_router(ctx))
+    app.include_router(rosters.build_router(ctx))
 
     async def login_required(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, web.LoginRequired)

@@ -246,6 +246,73 @@ DECISIONS: dict[tuple[str, str], object] = {
         "reads a CSV file into the caller's own form; its photos are stored as POST "
         "/api/assets stores them; it publishes nothing (publishing is POST /console/honor)"
     ),
+    ("GET", "/console/meetings"): ConsolePage("/console/meetings", lambda ids: [ids["meeting"]]),
+    ("GET", "/console/meetings/new"): ConsolePage(
+        "/console/meetings/new", lambda ids: ["第一党支部", "screen-a"]
+    ),
+    ("POST", "/console/meetings/new"): ConsoleForm(
+        lambda ids: [
+            (
+                "POST",
+                "/console/meetings/new",
+                {
+                    "data": {
+                        "meeting_type": "党课",
+                        "title": "越权的会议",
+                        "day": "2026-06-02",
+                        "start": "09:00",
+                        "end": "10:00",
+                        "branch": branch,
+                        "to": to,
+                    }
+                },
+            )
+            for branch, to in (
+                (f"node:{ids['a']}", f"node:{ids['b']}"),
+                (f"node:{ids['b']}", f"node:{ids['a']}"),
+                (f"node:{ids['b']}", "screen-a"),
+            )
+        ]
+    ),
+    ("GET", "/console/meetings/{meeting_id}"): ConsoleForm(
+        lambda ids: [("GET", f"/console/meetings/{ids['meeting']}", {})]
+    ),
+    ("GET", "/console/meetings/{meeting_id}/attendance.csv"): ConsoleForm(
+        lambda ids: [("GET", f"/console/meetings/{ids['meeting']}/attendance.csv", {})]
+    ),
+    ("GET", "/console/meetings/{meeting_id}/attendance"): ConsoleForm(
+        lambda ids: [("GET", f"/console/meetings/{ids['meeting']}/attendance", {})]
+    ),
+    ("GET", "/console/rosters"): ConsolePage("/console/rosters", lambda ids: ["第一党支部"]),
+    ("GET", "/console/rosters/{node_id}"): ConsoleForm(
+        lambda ids: [("GET", f"/console/rosters/{ids['a']}", {})]
+    ),
+    ("POST", "/console/rosters/{node_id}/import"): ConsoleForm(
+        lambda ids: [
+            (
+                "POST",
+                f"/console/rosters/{ids['a']}/import",
+                {"files": {"file": ("名单.csv", ROSTER)}},
+            )
+        ]
+    ),
+    ("POST", "/console/rosters/{node_id}/members"): ConsoleForm(
+        lambda ids: [
+            (
+                "POST",
+                f"/console/rosters/{ids['a']}/members",
+                {"data": {"name": "越权", "member_no": "X1"}},
+            )
+        ]
+    ),
+    ("POST", "/console/rosters/{node_id}/members/{member_no}"): ConsoleForm(
+        lambda ids: [
+            ("POST", f"/console/rosters/{ids['a']}/members/A001", {"data": {"name": "改名"}})
+        ]
+    ),
+    ("POST", "/console/rosters/{node_id}/members/{member_no}/remove"): ConsoleForm(
+        lambda ids: [("POST", f"/console/rosters/{ids['a']}/members/A001/remove", {})]
+    ),
     ("GET", "/api/screens/{screen_id}/manifest"): ScreenOnly(
         lambda ids: "/api/screens/screen-a/manifest"
     ),
