@@ -50,6 +50,7 @@ from kiosk.demo_org import (
     FIRST_BRANCH,
     DemoAccount,
     DemoTree,
+    FirstItemShown,
     account_lines,
     build_demo_tree,
     start_demo_accounts,
@@ -140,6 +141,9 @@ def _run_demo(args: argparse.Namespace) -> int:
         server = start_server(workdir / "server", token, **(lan or {}))
         stopping = threading.Event()
         accounts: threading.Thread | None = None
+        first_item = FirstItemShown()
+        screen_log = logging.getLogger("kiosk.screen")
+        screen_log.addHandler(first_item)
         try:
             url = wait_until_ready(server)
             if lan is not None:  # the screen itself stays on loopback
@@ -147,7 +151,7 @@ def _run_demo(args: argparse.Namespace) -> int:
                 print(f"kiosk demo: phones sign in at {lan['public_url']}", file=sys.stderr)
             touch = getattr(args, "mode", None) == "touch"
             shown = lan["public_url"] if lan is not None else url
-            accounts = start_accounts(url, token, shown, stopping)
+            accounts = start_accounts(url, token, shown, stopping, first_item.shown)
             publish_demo_content(url, token, workdir / "upload", courses=touch)
             config = ScreenConfig(
                 server=url,
@@ -170,6 +174,8 @@ def _run_demo(args: argparse.Namespace) -> int:
             return 1
         finally:
             stopping.set()
+            first_item.shown.set()  # a thread still waiting for the screen gives up at once
+            screen_log.removeHandler(first_item)
             stop_server(server)
             if accounts is not None:  # no thread may outlive the demo (or write at its exit)
                 accounts.join(ACCOUNTS_JOIN_SECONDS)
@@ -273,11 +279,15 @@ def stop_server(server: subprocess.Popen[str]) -> None:
 
 
 def start_accounts(
-    url: str, token: str, shown_url: str, stopping: threading.Event | None = None
+    url: str,
+    token: str,
+    shown_url: str,
+    stopping: threading.Event | None = None,
+    go: threading.Event | None = None,
 ) -> threading.Thread:
-    """Make the demo's tree now and its accounts on a thread (returned), which prints them when
-    done (on stdout; a failure is one line on stderr, unless the demo is ``stopping``, and the
-    demo goes on without them)."""
+    """Make the demo's tree now and its accounts on a thread (returned), once ``go`` is set,
+    which prints them when done (on stdout; a failure is one line on stderr, unless the demo
+    is ``stopping``, and the demo goes on without them)."""
     from content_server.client import PublishClient, PublishError
 
     client = PublishClient(url, token)
@@ -296,7 +306,12 @@ def start_accounts(
         if stopping is None or not stopping.is_set():
             print(f"kiosk demo: {message}", file=sys.stderr, flush=True)
 
-    return start_demo_accounts(lambda: PublishClient(url, token), tree, done, failed)
+    def make_client() -> PublishClient:
+        if stopping is not None and stopping.is_set():
+            raise PublishError("the demo is stopping", "stopping")
+        return PublishClient(url, token)
+
+    return start_demo_accounts(make_client, tree, done, failed, go)
 
 
 def publish_demo_content(

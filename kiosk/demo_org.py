@@ -2,8 +2,10 @@
 and a second screen record in the second, and one account per role with a generated password.
 
 Everything goes through the server's HTTP API as the superuser (the demo's admin token), as an
-administrator would with ``kiosk admin``. Accounts are made on a thread of their own: each
-password is hashed with Argon2id on the server, and the screen need not wait for that.
+administrator would with ``kiosk admin``. Accounts are made on a thread of their own, once the
+screen shows its first item (:class:`FirstItemShown`): each password is hashed with Argon2id on
+the server, which on a small machine would otherwise slow the demo's start by a few tenths of a
+second.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ FIRST_BRANCH = "第一党支部"
 SECOND_BRANCH = "第二党支部"
 SECOND_SCREEN = "demo-2"  # a screen record only: the demo runs one window
 PASSWORD_CHARS = 12
+WAIT_FOR_SCREEN_SECONDS = 30.0  # accounts are made by then even if no item was shown
 # Letters and digits that cannot be mistaken for one another when read off a terminal.
 _ALPHABET = "".join(ch for ch in string.ascii_letters + string.digits if ch not in "0OoIl1")
 # name, role, node: one account per role.
@@ -95,23 +98,44 @@ def create_demo_accounts(client: PublishClient, tree: DemoTree) -> list[DemoAcco
     return accounts
 
 
+class FirstItemShown(logging.Handler):
+    """A log handler whose ``shown`` is set by the screen's first ``item_shown`` line (the demo
+    runs the screen in its own process, so its log records pass here)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.shown = threading.Event()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if getattr(record, "event", None) == "item_shown":
+            self.shown.set()
+
+
 def start_demo_accounts(
     make_client: Callable[[], PublishClient],
     tree: DemoTree,
     done: Callable[[list[DemoAccount]], None],
     failed: Callable[[str], None],
+    go: threading.Event | None = None,
 ) -> threading.Thread:
-    """Make the demo accounts on a thread; ``done`` gets them, ``failed`` a one-line reason."""
+    """Make the demo accounts on a thread, once ``go`` is set (or after
+    ``WAIT_FOR_SCREEN_SECONDS``; at once without it); ``done`` gets them, ``failed`` a
+    one-line reason."""
     from content_server.client import PublishError
 
     def run() -> None:
-        client = make_client()
+        if go is not None:
+            go.wait(WAIT_FOR_SCREEN_SECONDS)
         try:
-            done(create_demo_accounts(client, tree))
+            client = make_client()
+            try:
+                accounts = create_demo_accounts(client, tree)
+            finally:
+                client.close()
         except PublishError as exc:
             failed(f"could not make the demo accounts: {exc}")
-        finally:
-            client.close()
+            return
+        done(accounts)
 
     thread = threading.Thread(target=run, name="demo-accounts", daemon=True)
     thread.start()
