@@ -26,7 +26,7 @@ from starlette.responses import RedirectResponse, Response
 from content_server.assets import AssetRejected, check_image
 from content_server.console import web
 from content_server.console.guard import error_status, line, page_login
-from content_server.console.publish import AGAIN_LINKS
+from content_server.console.publish import AGAIN_LINKS, KIND_LABELS
 from content_server.console.publish_forms import WINDOWS, window_from_form
 from content_server.console.sections import add_publish_link
 from content_server.console.targets import publish_targets
@@ -68,6 +68,7 @@ class Entry:
 def build_router(ctx: ServerContext) -> APIRouter:
     """The honor-roll pages under ``/console/honor``; none of them is in the API schema."""
     add_publish_link(PREFIX, "光荣榜")
+    KIND_LABELS.setdefault("honor_roll", "光荣榜")  # the confirmation page's label
     AGAIN_LINKS.setdefault("honor", {"href": PREFIX, "label": "再发一个光荣榜"})
     router = APIRouter(prefix=PREFIX, include_in_schema=False)
 

@@ -25,7 +25,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from content_server.console import web
 from content_server.console.guard import error_status, line, page_login, script_login
-from content_server.console.publish import AGAIN_LINKS
+from content_server.console.publish import AGAIN_LINKS, KIND_LABELS
 from content_server.console.publish_forms import WINDOWS, window_from_form
 from content_server.console.sections import add_publish_link
 from content_server.console.targets import publish_targets
@@ -56,6 +56,7 @@ CATEGORIES = ("时政热点", "权威政策解读", "党史故事", "国史讲�
 def build_router(ctx: ServerContext) -> APIRouter:
     """The video page and the console's upload doors; none of them is in the API schema."""
     add_publish_link(f"{PREFIX}/video", "发布视频课程")
+    KIND_LABELS.setdefault("video", "视频课程")  # the confirmation page's label
     AGAIN_LINKS.setdefault("video", {"href": f"{PREFIX}/video", "label": "再发一个视频课程"})
     router = APIRouter(prefix=PREFIX, include_in_schema=False)
 

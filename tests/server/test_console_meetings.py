@@ -86,7 +86,8 @@ def test_a_meeting_shows_its_link_and_the_screens_card(
     meeting_id = make(client, csrf, clock, tree)
     page = client.get(f"/console/meetings/{meeting_id}?new=1").text
     assert "会议已发布到 第一党支部（1 块屏幕）" in page
-    assert f'value="http://testserver/m/{meeting_id}" data-testid="signin-link"' in page
+    link = f"http://testserver/m/{meeting_id}"
+    assert f'<a class="signin-link" href="{link}" data-testid="signin-link">{link}</a>' in page
     assert '<svg class="qr"' in page and "已签到 <b>0</b> / 应到 3" in page
     assert "重温入党誓词" in page and "主题党日" in page
     (listed,) = client.get("/api/meetings", headers=AUTH).json()["meetings"]

@@ -194,11 +194,11 @@ DECISIONS: dict[tuple[str, str], object] = {
     ),
     ("GET", "/console/uploads/{upload_id}"): OwnAccount(
         "the caller's own upload, as GET /api/uploads/{id}: anyone else's is 404 "
-        "(tests/server/test_console_video.py)"
+        "(tests/server/test_console_video_form.py)"
     ),
     ("PUT", "/console/uploads/{upload_id}"): OwnAccount(
         "the caller's own upload, as PUT /api/uploads/{id}: anyone else's is 404 "
-        "(tests/server/test_console_video.py)"
+        "(tests/server/test_console_video_form.py)"
     ),
     ("GET", "/console/video"): ConsolePage(
         "/console/video", lambda ids: ["第一党支部", "screen-a"]

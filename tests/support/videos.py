@@ -9,7 +9,9 @@
 - ``garbage``: a text file named ``.mp4``;
 - ``vp9``: 2 s VP9 + Opus in WebM;
 - ``mpeg2``: 2 s MPEG-2 video + MP2 audio in MPEG-TS (a codec the screens refuse);
-- ``audio_only``: 2 s of AAC in M4A (no video stream).
+- ``audio_only``: 2 s of AAC in M4A (no video stream);
+- ``large``: 6 s of grainy 640x360 H.264 + AAC, about 19 MB (several pieces of a resumable
+  upload).
 """
 
 from __future__ import annotations
@@ -43,8 +45,34 @@ _RECIPES: dict[str, tuple[str, list[str]]] = {
     ),
     "mpeg2": ("ts", [*_SRC, *_TONE, "-c:v", "mpeg2video", "-c:a", "mp2", "-shortest"]),
     "audio_only": ("m4a", [*_TONE, "-c:a", "aac"]),
+    "large": (
+        "mp4",
+        [
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=duration={d}:size=640x360:rate=25,noise=alls=20:allf=t",
+            *_TONE,
+            *_H264,
+            "-crf",
+            "18",
+            "-c:a",
+            "aac",
+            "-shortest",
+            "-movflags",
+            "+faststart",
+        ],
+    ),
 }
-_DURATIONS = {"good": 3, "short": 1, "moov_last": 3, "vp9": 2, "mpeg2": 2, "audio_only": 2}
+_DURATIONS = {
+    "good": 3,
+    "short": 1,
+    "moov_last": 3,
+    "vp9": 2,
+    "mpeg2": 2,
+    "audio_only": 2,
+    "large": 6,
+}
 
 
 class TestVideos:

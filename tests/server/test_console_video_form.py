@@ -116,7 +116,7 @@ def test_a_video_publishes_once_however_often_the_form_is_sent(
     assert body["video"]["sha256"] == state["asset"]["sha256"]
     assert body["length_seconds"] == pytest.approx(1.0, abs=0.2)
     done = client.get(first.headers["location"]).text
-    assert "视频课程" in done and "再发一个视频课程" in done
+    assert '<span class="kind">视频课程</span>' in done and "再发一个视频课程" in done
 
 
 def test_publishing_needs_a_finished_upload_of_ones_own(
