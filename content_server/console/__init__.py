@@ -22,6 +22,7 @@ from content_server.console import (
     honor,
     meetings,
     publish,
+    republish,
     review,
     rosters,
     routes,
@@ -47,6 +48,7 @@ def install(app: FastAPI, ctx: ServerContext) -> None:
     app.include_router(honor.build_router(ctx))
     app.include_router(meetings.build_router(ctx))
     app.include_router(rosters.build_router(ctx))
+    app.include_router(republish.build_router(ctx))
 
     async def login_required(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, web.LoginRequired)

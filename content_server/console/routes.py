@@ -101,7 +101,7 @@ def build_router(ctx: ServerContext) -> APIRouter:
         try:
             session = log_in(ctx, name.strip(), password, _address(request))
         except ApiError as exc:
-            error = _chinese(exc.detail)
+            error = chinese(exc.detail)
             status = exc.status
             return render(
                 ctx, request, "login.html", next=next, name=name, error=error, status_code=status
@@ -133,7 +133,7 @@ def build_router(ctx: ServerContext) -> APIRouter:
         checked_form(request, csrf)
         who, _ = login_required(request)
         if not any(choice.node.id == node for choice in web.acting_choices(ctx, who)):
-            return _back(back, err="您在该组织没有角色")
+            return back_to(back, err="您在该组织没有角色")
         response = RedirectResponse(_safe_next(back), status_code=303)
         response.set_cookie(
             web.NODE_COOKIE,
@@ -206,7 +206,7 @@ def build_router(ctx: ServerContext) -> APIRouter:
                 ended = store.end_sessions(conn, who.account_id, except_id=who.session_id)
                 record(conn, who, "password_change", account.home_node_id, at=ctx.clock())
         log.info("console: %s changed its password; %d other sessions ended", who.name, ended)
-        return _back(f"{PREFIX}/", msg="密码已修改，其他设备上的登录已退出")
+        return back_to(f"{PREFIX}/", msg="密码已修改，其他设备上的登录已退出")
 
     @router.get("/items")
     def items_page(request: Request, status: str = "active") -> Response:
@@ -238,9 +238,9 @@ def build_router(ctx: ServerContext) -> APIRouter:
         try:
             withdraw(ctx, item_id, principal=who)
         except ApiError as exc:
-            return _back(f"{PREFIX}/items", err=_chinese(exc.detail))
+            return back_to(f"{PREFIX}/items", err=chinese(exc.detail))
         log.info("console: %s withdrew %s", who.name, item_id)
-        return _back(f"{PREFIX}/items", msg="已撤下，屏幕将在几秒内不再播放")
+        return back_to(f"{PREFIX}/items", msg="已撤下，屏幕将在几秒内不再播放")
 
     return router
 
@@ -268,7 +268,7 @@ def _address(request: Request) -> str:
     return request.client.host if request.client else "-"
 
 
-def _chinese(detail: str) -> str:
+def chinese(detail: str) -> str:
     """The Chinese part of an API message (``中文 (english)`` -> ``中文``)."""
     head, sep, _ = detail.partition(" (")
     return head if sep and any("\u4e00" <= ch <= "\u9fff" for ch in head) else detail
@@ -281,7 +281,7 @@ def _safe_next(next_url: str) -> str:
     return f"{PREFIX}/"
 
 
-def _back(url: str, **note: str) -> RedirectResponse:
+def back_to(url: str, **note: str) -> RedirectResponse:
     query = urlencode({("msg" if k == "msg" else "err"): v for k, v in note.items() if v})
     target = _safe_next(url)
     return RedirectResponse(f"{target}{'&' if '?' in target else '?'}{query}", status_code=303)

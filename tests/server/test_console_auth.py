@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
 
 import pytest
 from account_helpers import PASSWORD, add_account
@@ -201,3 +203,39 @@ def test_user_text_is_escaped(client: TestClient, tree: dict[str, int]) -> None:
     console_login(client, "pub-a")
     page = client.get("/console/items").text
     assert "<script>x</script>" not in page and "&lt;script&gt;x&lt;/script&gt;" in page
+
+
+def test_an_ended_item_is_published_again_from_now(
+    client: TestClient, tree: dict[str, int], clock: Any
+) -> None:
+    until = (clock() + timedelta(hours=1)).isoformat()
+    old = publish(
+        client, **poster_payload(client, to=f"node:{tree['a']}", title="旧海报", valid_until=until)
+    )
+    clock.advance(hours=2)
+    console_login(client, "pub-a")
+    assert "再次发布" in client.get("/console/items?status=ended").text
+    answer = client.post(
+        f"/console/items/{old['id']}/republish", data={"csrf": csrf_of(client, "/console/items")}
+    )
+    assert "已再次发布" in answer.text
+    items = client.get("/api/items", headers=AUTH).json()["items"]
+    fresh = [i for i in items if i["id"] != old["id"]]
+    assert [(i["title"], i["status"], i["to"]) for i in fresh] == [
+        ("旧海报", "active", items[0]["to"])
+    ]
+    assert fresh[0]["valid_until"] is None
+
+
+def test_a_sibling_branch_item_cannot_be_published_again(
+    client: TestClient, tree: dict[str, int]
+) -> None:
+    other = publish(client, **poster_payload(client, to=f"node:{tree['b']}", title="兄弟支部"))
+    client.delete(f"/api/items/{other['id']}", headers=AUTH)
+    console_login(client, "pub-a")
+    answer = client.post(
+        f"/console/items/{other['id']}/republish",
+        data={"csrf": csrf_of(client, "/console/items")},
+    )
+    assert "找不到内容" in answer.text
+    assert len(client.get("/api/items", headers=AUTH).json()["items"]) == 1
