@@ -130,6 +130,9 @@ DECISIONS: dict[tuple[str, str], object] = {
     ("POST", "/console/items/{item_id}/withdraw"): ConsoleForm(
         lambda ids: [("POST", f"/console/items/{item}/withdraw", {}) for item in ids["a_items"]]
     ),
+    ("POST", "/console/items/{item_id}/republish"): ConsoleForm(
+        lambda ids: [("POST", f"/console/items/{item}/republish", {}) for item in ids["a_items"]]
+    ),
     ("GET", "/console/publish/poster"): ConsolePage(
         "/console/publish/poster", lambda ids: ["第一党支部", "screen-a"]
     ),
