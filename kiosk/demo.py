@@ -99,8 +99,12 @@ def add_demo_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=demo_command)
 
 
-class _Stopped(Exception):
-    """SIGTERM came before the screen took over its handling (server start, publishing)."""
+class _Stopped(BaseException):
+    """SIGTERM came before the screen took over its handling (server start, publishing).
+
+    A BaseException, as KeyboardInterrupt is: raised at any point of the set-up, it must not
+    be swallowed by an ``except Exception`` on its way out (a client retrying a request did,
+    and the demo went on to run its screen after SIGTERM)."""
 
 
 def _raise_stopped(signum: int, frame: object) -> None:
