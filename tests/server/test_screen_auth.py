@@ -26,6 +26,7 @@ from server_helpers import (
     start_server,
     stop_server,
 )
+from signin_helpers import ensure_branch
 
 from content_server.screen_key import SCREEN_KEY_FILE, ScreenKeyError, load_or_create_screen_key
 from tests.support.screen_auth import bearer, screen_token
@@ -82,6 +83,7 @@ def test_a_manifest_with_a_meeting_secret_is_not_readable_anonymously(
     start = "2026-06-01T12:30:00+08:00"
     meeting = {"meeting_type": "党课", "title": "党课", "branch": "第一党支部",
                "start": start, "end": "2026-06-01T13:30:00+08:00", "to": "all"}  # fmt: skip
+    ensure_branch(client, "第一党支部")
     assert client.post("/api/meetings", headers=AUTH, json=meeting).status_code == 201
     anonymous = client.get("/api/screens/screen-1/manifest")
     assert_refused(anonymous)
