@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from starlette.responses import RedirectResponse, Response
@@ -21,7 +21,7 @@ from content_server.console.sections import add_section
 from content_server.console.templates import render
 from content_server.context import ServerContext
 from content_server.errors import ApiError
-from content_server.scope import Action, Principal
+from content_server.scope import Action
 from content_server.timefmt import CHINA_TZ
 
 PREFIX = "/console"
@@ -33,13 +33,6 @@ def build_router(ctx: ServerContext) -> APIRouter:
     add_section("audit", f"{PREFIX}/audit", "日志", needs=Action.ADMINISTER)
     router = APIRouter(prefix=PREFIX, include_in_schema=False)
 
-    def login_required(request: Request) -> tuple[Principal, web.Acting | None]:
-        who = web.current_principal(ctx, request)
-        if who is None:
-            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-            raise web.LoginRequired(f"{PREFIX}/login?next={quote(target)}")
-        return who, web.acting_for(ctx, request, who)
-
     @router.get("/audit")
     def audit_page(
         request: Request,
@@ -48,7 +41,7 @@ def build_router(ctx: ServerContext) -> APIRouter:
         until: str = "",
         before: int | None = None,
     ) -> Response:
-        who, acting = login_required(request)
+        who, acting = web.require_login(ctx, request)
         filters = {"action": action[:40], "since": since[:40], "until": until[:40]}
         node = _node_of(acting)
         found: list[dict[str, Any]] = []
@@ -86,7 +79,7 @@ def build_router(ctx: ServerContext) -> APIRouter:
     def audit_csv_download(
         request: Request, action: str = "", since: str = "", until: str = ""
     ) -> Response:
-        who, acting = login_required(request)
+        who, acting = web.require_login(ctx, request)
         try:
             query = audit_query(ctx, who, _node_of(acting), since, until, action, None, 50_000)
         except ApiError as exc:

@@ -4,8 +4,6 @@ API refusal."""
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from fastapi import Request
 
 from content_server.console import web
@@ -13,18 +11,8 @@ from content_server.context import ServerContext
 from content_server.errors import ApiError
 from content_server.scope import Principal
 
-
-def page_login(ctx: ServerContext, request: Request) -> tuple[Principal, web.Acting | None]:
-    """The person and the node they act for, or a redirect to the login page (and back).
-
-    Raises:
-        web.LoginRequired: nobody is logged in.
-    """
-    who = web.current_principal(ctx, request)
-    if who is None:
-        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        raise web.LoginRequired(f"/console/login?next={quote(target)}")
-    return who, web.acting_for(ctx, request, who)
+# The person and the node they act for, or a redirect to the login page (and back).
+page_login = web.require_login
 
 
 def script_login(ctx: ServerContext, request: Request, *, unsafe: bool) -> Principal:

@@ -19,7 +19,6 @@ import logging
 import sqlite3
 from datetime import date, datetime
 from typing import Annotated, Any, cast
-from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
 from starlette.concurrency import run_in_threadpool
@@ -81,13 +80,6 @@ def build_router(ctx: ServerContext) -> APIRouter:
     add_publish_link(f"{PREFIX}/holiday", "节日海报")
     router = APIRouter(prefix=PREFIX, include_in_schema=False)
 
-    def login_required(request: Request) -> tuple[Principal, web.Acting | None]:
-        who = web.current_principal(ctx, request)
-        if who is None:
-            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-            raise web.LoginRequired(f"/console/login?next={quote(target)}")
-        return who, web.acting_for(ctx, request, who)
-
     def page(
         request: Request,
         template: str,
@@ -124,26 +116,26 @@ def build_router(ctx: ServerContext) -> APIRouter:
 
     @router.get("/poster")
     def poster_page(request: Request) -> Response:
-        who, acting = login_required(request)
+        who, acting = web.require_login(ctx, request)
         return page(request, "publish_poster.html", who, acting, _poster_defaults())
 
     @router.post("/poster")
     async def poster_form(request: Request) -> Response:
-        who, acting = login_required(request)
+        who, acting = web.require_login(ctx, request)
         return await _receive_and_publish(request, who, acting, "poster")
 
     # --- holiday poster ----------------------------------------------------------------------
 
     @router.get("/holiday")
     def holiday_page(request: Request, day: str = "") -> Response:
-        who, acting = login_required(request)
+        who, acting = web.require_login(ctx, request)
         form = _poster_defaults()
         form.update(day=day[:10], priority=str(TOP_PRIORITY))
         return holiday_form_page(request, who, acting, form)
 
     @router.post("/holiday")
     async def holiday_form(request: Request) -> Response:
-        who, acting = login_required(request)
+        who, acting = web.require_login(ctx, request)
         return await _receive_and_publish(request, who, acting, "holiday")
 
     def holiday_form_page(
@@ -236,7 +228,7 @@ def build_router(ctx: ServerContext) -> APIRouter:
 
     @router.get("/notice")
     def notice_page(request: Request) -> Response:
-        who, acting = login_required(request)
+        who, acting = web.require_login(ctx, request)
         form = {"window": "always", "urgent": "", "title": "", "text": ""}
         return page(request, "publish_notice.html", who, acting, form)
 
@@ -253,7 +245,7 @@ def build_router(ctx: ServerContext) -> APIRouter:
         end: Annotated[str, Form(max_length=40)] = "",
     ) -> Response:
         web.check_csrf(ctx, request, csrf)
-        who, acting = login_required(request)
+        who, acting = web.require_login(ctx, request)
         form = {
             "to": to,
             "title": title,
@@ -284,7 +276,7 @@ def build_router(ctx: ServerContext) -> APIRouter:
 
     @router.get("/done/{item_id}")
     def done_page(request: Request, item_id: str, again: str = "poster") -> Response:
-        who, acting = login_required(request)
+        who, acting = web.require_login(ctx, request)
         not_found = ApiError(404, "item_not_found", "找不到该内容")
         with ctx.db.connect() as conn, db.read_transaction(conn):
             row = db.get_item(conn, item_id[:64])

@@ -38,9 +38,7 @@ def build_router(ctx: ServerContext) -> APIRouter:
         request: Request, item_id: str, csrf: Annotated[str, Form(max_length=200)] = ""
     ) -> Response:
         web.check_csrf(ctx, request, csrf)
-        who = web.current_principal(ctx, request)
-        if who is None:
-            raise web.LoginRequired(f"{PREFIX}/login?next={PREFIX}/items")
+        who, _ = web.require_login(ctx, request)
         try:
             answer = republish(ctx, item_id, who)
         except ApiError as exc:

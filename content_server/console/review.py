@@ -12,7 +12,7 @@ import json
 import logging
 from datetime import datetime
 from typing import Annotated, Any
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
 from starlette.concurrency import run_in_threadpool
@@ -49,16 +49,9 @@ def build_router(ctx: ServerContext) -> APIRouter:
     add_section("review", f"{PREFIX}/review", "审核", before="items", needs=Action.REVIEW)
     router = APIRouter(prefix=PREFIX, include_in_schema=False)
 
-    def login_required(request: Request) -> tuple[Principal, web.Acting | None]:
-        who = web.current_principal(ctx, request)
-        if who is None:
-            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-            raise web.LoginRequired(f"{PREFIX}/login?next={quote(target)}")
-        return who, web.acting_for(ctx, request, who)
-
     @router.get("/review")
     def review_page(request: Request) -> Response:
-        who, acting = login_required(request)
+        who, acting = web.require_login(ctx, request)
         queue = service.reviews(ctx, who)
         setting = None
         if acting is not None and acting.may(Action.ADMINISTER):
@@ -80,7 +73,7 @@ def build_router(ctx: ServerContext) -> APIRouter:
         request: Request, item_id: str, csrf: Annotated[str, Form(max_length=200)] = ""
     ) -> Response:
         web.check_csrf(ctx, request, csrf)
-        who, _ = login_required(request)
+        who, _ = web.require_login(ctx, request)
         try:
             service.approve(ctx, who, item_id)
         except ApiError as exc:
@@ -96,7 +89,7 @@ def build_router(ctx: ServerContext) -> APIRouter:
         csrf: Annotated[str, Form(max_length=200)] = "",
     ) -> Response:
         web.check_csrf(ctx, request, csrf)
-        who, _ = login_required(request)
+        who, _ = web.require_login(ctx, request)
         try:
             service.reject(ctx, who, item_id, comment)
         except ApiError as exc:
@@ -111,7 +104,7 @@ def build_router(ctx: ServerContext) -> APIRouter:
         csrf: Annotated[str, Form(max_length=200)] = "",
     ) -> Response:
         web.check_csrf(ctx, request, csrf)
-        who, acting = login_required(request)
+        who, acting = web.require_login(ctx, request)
         if acting is None:
             return _back(f"{PREFIX}/review", err="您没有任何组织的角色")
         try:
@@ -123,7 +116,7 @@ def build_router(ctx: ServerContext) -> APIRouter:
 
     @router.get("/items/{item_id}/resubmit")
     def resubmit_page(request: Request, item_id: str) -> Response:
-        who, acting = login_required(request)
+        who, acting = web.require_login(ctx, request)
         try:
             item = _own_item(ctx, who, item_id)
         except ApiError as exc:
@@ -132,7 +125,7 @@ def build_router(ctx: ServerContext) -> APIRouter:
 
     @router.post("/items/{item_id}/resubmit")
     async def resubmit(request: Request, item_id: str) -> Response:
-        who, acting = login_required(request)
+        who, acting = web.require_login(ctx, request)
         form: dict[str, str] = {}
 
         async def check(fields: dict[str, str]) -> None:

@@ -54,13 +54,6 @@ def build_router(ctx: ServerContext) -> APIRouter:
     """The console's pages under ``/console``; none of them is part of the API schema."""
     router = APIRouter(prefix=PREFIX, include_in_schema=False)
 
-    def login_required(request: Request) -> tuple[Principal, web.Acting | None]:
-        who = web.current_principal(ctx, request)
-        if who is None:
-            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-            raise web.LoginRequired(f"{PREFIX}/login?next={quote(target)}")
-        return who, web.acting_for(ctx, request, who)
-
     def checked_form(request: Request, csrf: str | None) -> None:
         web.check_csrf(ctx, request, csrf)
 
@@ -131,7 +124,7 @@ def build_router(ctx: ServerContext) -> APIRouter:
         back: Annotated[str, Form(max_length=2000)] = "",
     ) -> Response:
         checked_form(request, csrf)
-        who, _ = login_required(request)
+        who, _ = web.require_login(ctx, request)
         if not any(choice.node.id == node for choice in web.acting_choices(ctx, who)):
             return back_to(back, err="您在该组织没有角色")
         response = RedirectResponse(_safe_next(back), status_code=303)
@@ -147,7 +140,7 @@ def build_router(ctx: ServerContext) -> APIRouter:
 
     @router.get("/")
     def home(request: Request) -> Response:
-        who, acting = login_required(request)
+        who, acting = web.require_login(ctx, request)
         counts = _status_counts(ctx, who)
         return render(
             ctx,
@@ -163,7 +156,7 @@ def build_router(ctx: ServerContext) -> APIRouter:
 
     @router.get("/password")
     def password_page(request: Request) -> Response:
-        who, acting = login_required(request)
+        who, acting = web.require_login(ctx, request)
         return render(ctx, request, "password.html", who=who, acting=acting, nav="password")
 
     @router.post("/password")
@@ -175,7 +168,7 @@ def build_router(ctx: ServerContext) -> APIRouter:
         csrf: Annotated[str, Form(max_length=200)] = "",
     ) -> Response:
         checked_form(request, csrf)
-        who, acting = login_required(request)
+        who, acting = web.require_login(ctx, request)
 
         def page(error: str, status: int) -> Response:
             return render(
@@ -210,7 +203,7 @@ def build_router(ctx: ServerContext) -> APIRouter:
 
     @router.get("/items")
     def items_page(request: Request, status: str = "active") -> Response:
-        who, acting = login_required(request)
+        who, acting = web.require_login(ctx, request)
         if status not in dict(STATUS_TABS):
             status = "active"
         rows = _visible_items(ctx, who)
@@ -234,7 +227,7 @@ def build_router(ctx: ServerContext) -> APIRouter:
         request: Request, item_id: str, csrf: Annotated[str, Form(max_length=200)] = ""
     ) -> Response:
         checked_form(request, csrf)
-        who, _ = login_required(request)
+        who, _ = web.require_login(ctx, request)
         try:
             withdraw(ctx, item_id, principal=who)
         except ApiError as exc:

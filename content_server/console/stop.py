@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 from typing import Annotated, Any
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
 from starlette.responses import RedirectResponse, Response
@@ -26,7 +26,7 @@ from content_server.errors import ApiError
 from content_server.org import tree
 from content_server.org.tree import ROOT_ID, ROOT_TARGET, Node
 from content_server.routes.screens import update_settings
-from content_server.scope import Action, Principal, check_node_id
+from content_server.scope import Action, check_node_id
 from content_server.screen_settings import STOP_FIELD, read_level
 
 log = logging.getLogger("content_server.console")
@@ -39,16 +39,9 @@ def build_router(ctx: ServerContext) -> APIRouter:
     add_section("stop", f"{PREFIX}/stop", "紧急停播", needs=Action.PUBLISH)
     router = APIRouter(prefix=PREFIX, include_in_schema=False)
 
-    def login_required(request: Request) -> tuple[Principal, web.Acting | None]:
-        who = web.current_principal(ctx, request)
-        if who is None:
-            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-            raise web.LoginRequired(f"{PREFIX}/login?next={quote(target)}")
-        return who, web.acting_for(ctx, request, who)
-
     @router.get("/stop")
     def stop_page(request: Request) -> Response:
-        who, acting = login_required(request)
+        who, acting = web.require_login(ctx, request)
         state = None
         if acting is not None and acting.may(Action.PUBLISH):
             with ctx.db.connect() as conn, db.read_transaction(conn):
@@ -62,7 +55,7 @@ def build_router(ctx: ServerContext) -> APIRouter:
         csrf: Annotated[str, Form(max_length=200)] = "",
     ) -> Response:
         web.check_csrf(ctx, request, csrf)
-        who, acting = login_required(request)
+        who, acting = web.require_login(ctx, request)
         if acting is None:
             return _back(err="您没有任何组织的角色")
         try:

@@ -22,7 +22,7 @@ import hmac
 import secrets
 import sqlite3
 from dataclasses import dataclass, replace
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from fastapi import Request
 from starlette.responses import Response
@@ -155,6 +155,19 @@ def _same_origin(ctx: ServerContext, request: Request, origin: str) -> bool:
         public = urlsplit(ctx.settings.public_url)
         ours.add(f"{public.scheme}://{public.netloc}".lower())
     return origin.lower().rstrip("/") in ours
+
+
+def require_login(ctx: ServerContext, request: Request) -> tuple[Principal, Acting | None]:
+    """The person and the node they act for, or a redirect to the login page (and back).
+
+    Raises:
+        LoginRequired: nobody is logged in (no session, or it ended).
+    """
+    who = current_principal(ctx, request)
+    if who is None:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        raise LoginRequired(f"/console/login?next={quote(target)}")
+    return who, acting_for(ctx, request, who)
 
 
 def acting_choices(ctx: ServerContext, who: Principal) -> list[Acting]:
