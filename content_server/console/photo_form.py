@@ -9,19 +9,16 @@ uploaded it first, ``POST /console/publish/upload``, and sends its sha256 in ``i
 
 from __future__ import annotations
 
-import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 
-from content_server.assets import AssetRejected, UploadTooLarge, is_disk_full
 from content_server.context import ServerContext
-from content_server.errors import ApiError
-from content_server.routes.assets import record_asset
+from content_server.routes.assets import as_api_errors, record_asset
 from content_server.uploads import MultipartReceiver, UploadFormError, boundary_of
 
 log = logging.getLogger("content_server.console")
@@ -50,7 +47,7 @@ async def receive_photo_form(
         FormGone: the connection dropped.
         Whatever ``check`` raises; nothing is stored then.
     """
-    with _as_api_errors(), ctx.assets.staging() as staged:
+    with as_api_errors(), ctx.assets.staging() as staged:
         receiver = MultipartReceiver(boundary_of(request.headers.get("content-type")), staged.write)
         try:
             async for chunk in request.stream():
@@ -73,20 +70,3 @@ def _finish(receiver: MultipartReceiver) -> None:
     except UploadFormError as exc:
         if exc.code != "missing_file":
             raise
-
-
-@contextlib.contextmanager
-def _as_api_errors() -> Iterator[None]:
-    try:
-        yield
-    except UploadTooLarge as exc:
-        raise ApiError(413, exc.code, exc.detail) from None
-    except AssetRejected as exc:
-        raise ApiError(422, exc.code, exc.detail) from None
-    except UploadFormError as exc:
-        raise ApiError(400, exc.code, exc.detail) from None
-    except OSError as exc:
-        if is_disk_full(exc):
-            log.error("console upload failed: disk full")
-            raise ApiError(507, "disk_full", "服务器磁盘空间不足，请联系管理员") from None
-        raise

@@ -120,7 +120,7 @@ async def receive_upload(ctx: ServerContext, request: Request, purpose: str) -> 
     """
     _check_purpose(purpose)
     _check_declared_length(request, ctx.settings.max_upload_bytes)
-    with _as_api_errors(), ctx.assets.staging() as staged:
+    with as_api_errors(), ctx.assets.staging() as staged:
         receiver = MultipartReceiver(boundary_of(request.headers.get("content-type")), staged.write)
         try:
             async for chunk in request.stream():
@@ -183,7 +183,7 @@ def _check_declared_length(request: Request, max_bytes: int) -> None:
 
 
 @contextlib.contextmanager
-def _as_api_errors() -> Iterator[None]:
+def as_api_errors() -> Iterator[None]:
     try:
         yield
     except UploadTooLarge as exc:
